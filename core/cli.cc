@@ -1,0 +1,143 @@
+// The core subcommands of `genesis`: run, validate, plugins.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/command.h"
+#include "core/config.h"
+#include "core/registry.h"
+#include "core/runner.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
+
+ABSL_FLAG(bool, verbose, false,
+          "genesis plugins: also list every options field with its type and default");
+
+namespace genesis {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+
+std::vector<std::string> Overrides(const std::vector<std::string>& args, size_t first) {
+  return std::vector<std::string>(args.begin() + first, args.end());
+}
+
+int RunMain(const std::vector<std::string>& args) {
+  if (args.empty()) {
+    std::cerr << "usage: genesis run FILE [path=value ...]\n";
+    return 2;
+  }
+  auto experiment = LoadExperiment(args[0], Overrides(args, 1));
+  if (!experiment.ok()) {
+    std::cerr << experiment.status().message() << "\n";
+    return 1;
+  }
+  absl::Status status = RunExperiment(*experiment);
+  if (!status.ok()) {
+    std::cerr << "genesis run " << args[0] << " failed: " << status.message() << "\n";
+    return 1;
+  }
+  std::cout << "run complete: " << experiment->output_dir() << "\n";
+  return 0;
+}
+
+int ValidateMain(const std::vector<std::string>& args) {
+  if (args.empty()) {
+    std::cerr << "usage: genesis validate FILE...\n";
+    return 2;
+  }
+  int failures = 0;
+  for (const std::string& path : args) {
+    ParsedExperiment parsed;
+    absl::Status status = ParseExperimentFile(path, &parsed);
+    if (status.ok()) status = ValidateExperiment(parsed);
+    if (status.ok()) status = ResolveExperiment(parsed.experiment).status();
+    if (status.ok()) {
+      std::cout << path << ": OK\n";
+    } else {
+      std::cerr << status.message() << "\n";
+      ++failures;
+    }
+  }
+  return failures == 0 ? 0 : 1;
+}
+
+std::string DefaultOf(const FieldDescriptor* f) {
+  if (f->is_repeated()) return "[]";
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      return "{}";
+    case FieldDescriptor::CPPTYPE_STRING:
+      return absl::StrCat("\"", f->default_value_string(), "\"");
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return f->default_value_enum()->name();
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return f->default_value_bool() ? "true" : "false";
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return absl::StrCat(f->default_value_double());
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return absl::StrCat(f->default_value_float());
+    case FieldDescriptor::CPPTYPE_INT32:
+      return absl::StrCat(f->default_value_int32());
+    case FieldDescriptor::CPPTYPE_INT64:
+      return absl::StrCat(f->default_value_int64());
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return absl::StrCat(f->default_value_uint32());
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return absl::StrCat(f->default_value_uint64());
+  }
+  return "";
+}
+
+int PluginsMain(const std::vector<std::string>& args) {
+  const bool verbose = absl::GetFlag(FLAGS_verbose);
+  const std::vector<std::string>& kinds_wanted = args;
+  std::vector<std::string> all_kinds;
+  bool shown = false;
+  for (const PluginKindView* kind : PluginCatalog::Get().Kinds()) {
+    all_kinds.emplace_back(kind->kind());
+    if (!kinds_wanted.empty() &&
+        std::find(kinds_wanted.begin(), kinds_wanted.end(), kind->kind()) == kinds_wanted.end()) {
+      continue;
+    }
+    shown = true;
+    const auto plugins = kind->Plugins();
+    std::cout << kind->kind() << " (" << plugins.size() << "): " << kind->kind_description()
+              << "  [" << kind->target() << "]\n";
+    if (plugins.empty()) std::cout << "  (none linked)\n";
+    for (const PluginInfo& plugin : plugins) {
+      std::cout << "  " << plugin.name << " - " << plugin.description << "\n"
+                << "      options: " << plugin.options_type << "\n";
+      if (!verbose) continue;
+      const auto* d = google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(
+          plugin.options_type);
+      for (int i = 0; d != nullptr && i < d->field_count(); ++i) {
+        const FieldDescriptor* f = d->field(i);
+        std::cout << "        " << f->name() << ": "
+                  << (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE ? f->message_type()->name()
+                                                                        : f->type_name())
+                  << " = " << DefaultOf(f) << "\n";
+      }
+    }
+  }
+  if (!shown) {
+    std::cerr << "no plugin kind named " << absl::StrJoin(kinds_wanted, ", ")
+              << "; kinds: " << absl::StrJoin(all_kinds, ", ") << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+GENESIS_REGISTER_COMMAND("run", "FILE [path=value ...]  run an experiment (overrides optional)",
+                         &RunMain);
+GENESIS_REGISTER_COMMAND("validate", "FILE...  parse and validate experiments; touches no data",
+                         &ValidateMain);
+GENESIS_REGISTER_COMMAND("plugins", "[KIND...] [--verbose]  list registered plugins by kind",
+                         &PluginsMain);
+
+}  // namespace genesis

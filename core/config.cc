@@ -1,0 +1,495 @@
+#include "core/config.h"
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "core/proto/plugin_spec.pb.h"
+#include "core/registry.h"
+#include "core/status_macros.h"
+#include "google/protobuf/any.pb.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/dynamic_message.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/reflection.h"
+
+namespace genesis {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+using google::protobuf::TextFormat;
+
+constexpr absl::string_view kStageKind = "stage";
+
+class CollectingErrors : public google::protobuf::io::ErrorCollector {
+ public:
+  explicit CollectingErrors(std::string filename) : filename_(std::move(filename)) {}
+  void AddError(int line, google::protobuf::io::ColumnNumber column,
+                const std::string& message) override {
+    errors_.push_back(absl::StrCat(filename_, ":", line + 1, ":", column + 1, ": ", message));
+  }
+  void AddWarning(int line, google::protobuf::io::ColumnNumber column,
+                  const std::string& message) override {
+    errors_.push_back(
+        absl::StrCat(filename_, ":", line + 1, ":", column + 1, ": warning: ", message));
+  }
+  const std::vector<std::string>& errors() const { return errors_; }
+
+ private:
+  std::string filename_;
+  std::vector<std::string> errors_;
+};
+
+bool IsPluginSpec(const FieldDescriptor* field) {
+  return field->type() == FieldDescriptor::TYPE_MESSAGE &&
+         field->message_type() == PluginSpec::descriptor();
+}
+
+std::string PluginKindOf(const FieldDescriptor* field) {
+  return field->options().GetExtension(plugin_kind);
+}
+
+// A fresh message of the type an Any holds, looked up in the generated pool.
+absl::StatusOr<std::unique_ptr<Message>> NewMessageForTypeUrl(const std::string& url) {
+  absl::string_view name = url;
+  if (auto slash = name.rfind('/'); slash != absl::string_view::npos) name.remove_prefix(slash + 1);
+  const Descriptor* descriptor =
+      google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(std::string(name));
+  if (descriptor == nullptr) {
+    return absl::NotFoundError(absl::StrCat("options type '", name, "' is not linked in"));
+  }
+  const Message* prototype =
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(descriptor);
+  return std::unique_ptr<Message>(prototype->New());
+}
+
+// ----------------------------------------------------------------------------------------------
+// Validation.
+
+struct Location {
+  int line = -1;
+  int column = -1;
+};
+
+class Validator {
+ public:
+  explicit Validator(const ParsedExperiment& parsed) : parsed_(parsed) {}
+
+  absl::Status Run() {
+    const Experiment& e = parsed_.experiment;
+    const auto* tree = &parsed_.locations;
+    const Descriptor* d = Experiment::descriptor();
+    if (e.name().empty() && e.output_dir().empty()) {
+      Error(Loc(tree, d->FindFieldByName("name")), "name",
+            "set `name` (it names the output folder runs/<name>) or `output_dir`");
+    }
+    if (e.num_threads() < 0) {
+      Error(Loc(tree, d->FindFieldByName("num_threads")), "num_threads",
+            absl::StrCat("must be >= 0 (0 = all cores), got ", e.num_threads()));
+    }
+    if (!ValidDevice(e.device())) {
+      Error(Loc(tree, d->FindFieldByName("device")), "device",
+            absl::StrCat("expected \"cpu\", \"cuda\" or \"cuda:N\", got \"", e.device(), "\""));
+    }
+    if (e.stage_size() == 0) {
+      Error({0, 0}, "stage", "an experiment needs at least one stage");
+    }
+    const FieldDescriptor* stage_field = d->FindFieldByName("stage");
+    for (int i = 0; i < e.stage_size(); ++i) {
+      ValidateStage(e.stage(i), i, tree->GetTreeForNested(stage_field, i),
+                    Loc(tree, stage_field, i));
+    }
+    if (errors_.empty()) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrJoin(errors_, "\n"));
+  }
+
+ private:
+  static bool ValidDevice(const std::string& device) {
+    if (device == "cpu" || device == "cuda") return true;
+    int index;
+    return absl::StartsWith(device, "cuda:") && absl::SimpleAtoi(device.substr(5), &index) &&
+           index >= 0;
+  }
+
+  static Location Loc(const TextFormat::ParseInfoTree* tree, const FieldDescriptor* field,
+                      int index = -1) {
+    if (tree == nullptr || field == nullptr) return {};
+    auto where = tree->GetLocation(field, field->is_repeated() ? index : -1);
+    return {where.line, where.column};
+  }
+
+  void Error(Location loc, const std::string& path, absl::string_view message) {
+    std::string prefix = parsed_.filename;
+    if (loc.line >= 0) absl::StrAppend(&prefix, ":", loc.line + 1, ":", loc.column + 1);
+    errors_.push_back(absl::StrCat(prefix, ": ", path, ": ", message));
+  }
+
+  // Joins a plugin's "field: message" onto the slot path as "path (type).field: message".
+  void PluginError(Location loc, const std::string& path, const std::string& type,
+                   absl::string_view message) {
+    std::string slot = type.empty() ? path : absl::StrCat(path, " (", type, ")");
+    std::pair<absl::string_view, absl::string_view> parts = absl::StrSplit(message, ": ");
+    bool field_first = !parts.second.empty() && !parts.first.empty() &&
+                       parts.first.find(' ') == absl::string_view::npos &&
+                       parts.first.find('\'') == absl::string_view::npos;
+    if (field_first) {
+      Error(loc, absl::StrCat(slot, ".", parts.first), message.substr(parts.first.size() + 2));
+    } else {
+      Error(loc, slot, message);
+    }
+  }
+
+  void ValidateStage(const Stage& stage, int index, const TextFormat::ParseInfoTree* tree,
+                     Location loc) {
+    const std::string path = absl::StrCat("stage[", index, "]");
+    const Reflection* reflection = stage.GetReflection();
+    const FieldDescriptor* kind = reflection->GetOneofFieldDescriptor(
+        stage, Stage::descriptor()->FindOneofByName("kind"));
+    if (kind == nullptr) {
+      Error(loc, path, "empty stage: set one of corpus, pretrain, transfer, evaluate, report");
+      return;
+    }
+    const Message& config = reflection->GetMessage(stage, kind);
+    const auto* config_tree = tree ? tree->GetTreeForNested(kind, -1) : nullptr;
+    Location config_loc = Loc(tree, kind);
+    if (config_loc.line < 0) config_loc = loc;
+    const std::string config_path = absl::StrCat(path, ".", kind->name());
+
+    // The stage runner's own checks (cross-field rules), if a runner is linked.
+    const PluginKindView* stages = PluginCatalog::Get().Find(kStageKind);
+    if (stages == nullptr) {
+      Error(config_loc, config_path, "no stage runners are linked into this binary");
+    } else {
+      PluginSpec spec;
+      spec.set_type(kind->name());
+      spec.mutable_options()->PackFrom(config);
+      auto resolved = stages->ResolveOptions(spec);
+      if (!resolved.ok()) {
+        if (resolved.status().code() == absl::StatusCode::kNotFound) {
+          Error(config_loc, config_path,
+                absl::StrCat("stage '", kind->name(),
+                             "' has no runner in this binary; linked stage runners: [",
+                             absl::StrJoin(stages->Names(), ", "), "]"));
+        } else {
+          PluginError(config_loc, config_path, "", resolved.status().message());
+        }
+      }
+    }
+    WalkMessage(config, config_tree, config_path, config_loc);
+  }
+
+  void WalkMessage(const Message& message, const TextFormat::ParseInfoTree* tree,
+                   const std::string& path, Location parent) {
+    const Reflection* reflection = message.GetReflection();
+    std::vector<const FieldDescriptor*> fields;
+    reflection->ListFields(message, &fields);
+    for (const FieldDescriptor* field : fields) {
+      if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
+      const int count = field->is_repeated() ? reflection->FieldSize(message, field) : 1;
+      for (int i = 0; i < count; ++i) {
+        const Message& child = field->is_repeated()
+                                   ? reflection->GetRepeatedMessage(message, field, i)
+                                   : reflection->GetMessage(message, field);
+        const int tree_index = field->is_repeated() ? i : -1;
+        std::string child_path = absl::StrCat(path, ".", field->name());
+        if (field->is_repeated()) absl::StrAppend(&child_path, "[", i, "]");
+        Location loc = Loc(tree, field, i);
+        if (loc.line < 0) loc = parent;
+        const auto* child_tree = tree ? tree->GetTreeForNested(field, tree_index) : nullptr;
+        if (IsPluginSpec(field) && !PluginKindOf(field).empty()) {
+          ValidatePlugin(static_cast<const PluginSpec&>(child), PluginKindOf(field), child_tree,
+                         child_path, loc);
+        } else {
+          WalkMessage(child, child_tree, child_path, loc);
+        }
+      }
+    }
+  }
+
+  void ValidatePlugin(const PluginSpec& spec, const std::string& kind,
+                      const TextFormat::ParseInfoTree* tree, const std::string& path,
+                      Location loc) {
+    const PluginKindView* view = PluginCatalog::Get().Find(kind);
+    if (view == nullptr) {
+      Error(loc, path, absl::StrCat("plugin kind '", kind, "' is not linked into this binary"));
+      return;
+    }
+    const Descriptor* d = PluginSpec::descriptor();
+    Location type_loc = Loc(tree, d->FindFieldByName("type"));
+    Location options_loc = Loc(tree, d->FindFieldByName("options"));
+    auto resolved = view->ResolveOptions(spec);
+    if (resolved.ok()) return;
+    const bool about_name = resolved.status().code() == absl::StatusCode::kNotFound ||
+                            spec.type().empty();
+    Location where = about_name ? type_loc : options_loc;
+    if (where.line < 0) where = type_loc;
+    if (where.line < 0) where = loc;
+    PluginError(where, path, spec.type(), resolved.status().message());
+  }
+
+  const ParsedExperiment& parsed_;
+  std::vector<std::string> errors_;
+};
+
+// ----------------------------------------------------------------------------------------------
+// Resolution (defaults written out).
+
+void SetScalarDefault(Message* message, const FieldDescriptor* field) {
+  const Reflection* r = message->GetReflection();
+  switch (field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_INT32:
+      r->SetInt32(message, field, field->default_value_int32());
+      break;
+    case FieldDescriptor::CPPTYPE_INT64:
+      r->SetInt64(message, field, field->default_value_int64());
+      break;
+    case FieldDescriptor::CPPTYPE_UINT32:
+      r->SetUInt32(message, field, field->default_value_uint32());
+      break;
+    case FieldDescriptor::CPPTYPE_UINT64:
+      r->SetUInt64(message, field, field->default_value_uint64());
+      break;
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      r->SetDouble(message, field, field->default_value_double());
+      break;
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      r->SetFloat(message, field, field->default_value_float());
+      break;
+    case FieldDescriptor::CPPTYPE_BOOL:
+      r->SetBool(message, field, field->default_value_bool());
+      break;
+    case FieldDescriptor::CPPTYPE_ENUM:
+      r->SetEnum(message, field, field->default_value_enum());
+      break;
+    case FieldDescriptor::CPPTYPE_STRING:
+      r->SetString(message, field, field->default_value_string());
+      break;
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      break;
+  }
+}
+
+absl::Status FillDefaults(Message* message, int depth, const std::string& kind_of_spec);
+
+absl::Status ResolvePlugin(PluginSpec* spec, const std::string& kind) {
+  const PluginKindView* view = PluginCatalog::Get().Find(kind);
+  if (view == nullptr) return absl::NotFoundError(absl::StrCat("kind '", kind, "' not linked"));
+  GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<Message> options, view->ResolveOptions(*spec));
+  GENESIS_RETURN_IF_ERROR(FillDefaults(options.get(), 0, ""));
+  spec->mutable_options()->PackFrom(*options);
+  return absl::OkStatus();
+}
+
+absl::Status FillDefaults(Message* message, int depth, const std::string& unused) {
+  if (depth > 16) return absl::InternalError("config nesting deeper than 16 levels");
+  const Descriptor* d = message->GetDescriptor();
+  const Reflection* r = message->GetReflection();
+  if (d->full_name() == "google.protobuf.Any") return absl::OkStatus();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* field = d->field(i);
+    const bool in_oneof = field->containing_oneof() != nullptr;
+    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (!field->is_repeated() && !in_oneof && !r->HasField(*message, field) &&
+          field->has_presence()) {
+        SetScalarDefault(message, field);
+      }
+      continue;
+    }
+    const std::string kind = IsPluginSpec(field) ? PluginKindOf(field) : "";
+    if (field->is_repeated()) {
+      for (int j = 0; j < r->FieldSize(*message, field); ++j) {
+        Message* child = r->MutableRepeatedMessage(message, field, j);
+        if (!kind.empty()) {
+          GENESIS_RETURN_IF_ERROR(ResolvePlugin(static_cast<PluginSpec*>(child), kind));
+        } else {
+          GENESIS_RETURN_IF_ERROR(FillDefaults(child, depth + 1, ""));
+        }
+      }
+      continue;
+    }
+    const bool present = r->HasField(*message, field);
+    if (!present && (in_oneof || IsPluginSpec(field) ||
+                     field->message_type()->full_name() == "google.protobuf.Any")) {
+      continue;  // Unset plugin slots and other oneof members stay unset.
+    }
+    Message* child = r->MutableMessage(message, field);
+    if (!kind.empty()) {
+      GENESIS_RETURN_IF_ERROR(ResolvePlugin(static_cast<PluginSpec*>(child), kind));
+    } else {
+      GENESIS_RETURN_IF_ERROR(FillDefaults(child, depth + 1, ""));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// ----------------------------------------------------------------------------------------------
+// Overrides.
+
+struct PathStep {
+  std::string name;
+  int index = -1;
+};
+
+absl::StatusOr<std::vector<PathStep>> ParsePath(absl::string_view path) {
+  std::vector<PathStep> steps;
+  for (absl::string_view token : absl::StrSplit(path, '.')) {
+    PathStep step;
+    auto bracket = token.find('[');
+    if (bracket != absl::string_view::npos) {
+      if (token.back() != ']' ||
+          !absl::SimpleAtoi(token.substr(bracket + 1, token.size() - bracket - 2), &step.index) ||
+          step.index < 0) {
+        return absl::InvalidArgumentError(absl::StrCat("bad index in '", token, "'"));
+      }
+      token = token.substr(0, bracket);
+    }
+    if (token.empty()) return absl::InvalidArgumentError(absl::StrCat("empty field in '", path, "'"));
+    step.name = std::string(token);
+    steps.push_back(step);
+  }
+  return steps;
+}
+
+absl::Status ApplyAt(Message* message, const std::vector<PathStep>& steps, size_t at,
+                     const std::string& value, const std::string& kind) {
+  const PathStep& step = steps[at];
+  const Descriptor* d = message->GetDescriptor();
+  const Reflection* r = message->GetReflection();
+  if (d->full_name() == "google.protobuf.Any") {
+    // Reach into plugin options: unpack, edit, repack.
+    auto* any = static_cast<google::protobuf::Any*>(message);
+    std::unique_ptr<Message> options;
+    if (!any->type_url().empty()) {
+      GENESIS_ASSIGN_OR_RETURN(options, NewMessageForTypeUrl(any->type_url()));
+      if (!any->UnpackTo(options.get())) {
+        return absl::InvalidArgumentError("plugin options do not unpack");
+      }
+    } else {
+      return absl::InvalidArgumentError(
+          "cannot override inside empty plugin options: give the options type in the file");
+    }
+    GENESIS_RETURN_IF_ERROR(ApplyAt(options.get(), steps, at, value, ""));
+    any->PackFrom(*options);
+    return absl::OkStatus();
+  }
+  const FieldDescriptor* field = d->FindFieldByName(step.name);
+  if (field == nullptr) {
+    std::vector<std::string> names;
+    for (int i = 0; i < d->field_count(); ++i) names.push_back(d->field(i)->name());
+    return absl::InvalidArgumentError(absl::StrCat(d->name(), " has no field '", step.name,
+                                                   "'; fields: ", absl::StrJoin(names, ", ")));
+  }
+  if (field->is_repeated() && step.index < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", step.name, "' is repeated: give an index, e.g. ", step.name, "[0]"));
+  }
+  if (!field->is_repeated() && step.index >= 0) {
+    return absl::InvalidArgumentError(absl::StrCat("'", step.name, "' is not repeated"));
+  }
+  if (field->is_repeated() && step.index >= r->FieldSize(*message, field)) {
+    return absl::InvalidArgumentError(absl::StrCat("'", step.name, "[", step.index,
+                                                   "]': only ", r->FieldSize(*message, field),
+                                                   " element(s)"));
+  }
+  const bool last = at + 1 == steps.size();
+  if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+    if (last) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", step.name, "' is a message; override one of its fields"));
+    }
+    Message* child = field->is_repeated() ? r->MutableRepeatedMessage(message, field, step.index)
+                                          : r->MutableMessage(message, field);
+    return ApplyAt(child, steps, at + 1, value, IsPluginSpec(field) ? PluginKindOf(field) : kind);
+  }
+  if (!last) return absl::InvalidArgumentError(absl::StrCat("'", step.name, "' is not a message"));
+  if (field->is_repeated()) {
+    return absl::InvalidArgumentError("overriding repeated scalar fields is not supported");
+  }
+  if (!TextFormat::ParseFieldValueFromString(value, field, message)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", value, "' is not a valid value for ", field->full_name()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ParseExperimentText(const std::string& text, const std::string& filename,
+                                 ParsedExperiment* parsed) {
+  parsed->filename = filename;
+  parsed->experiment.Clear();
+  CollectingErrors errors(filename);
+  TextFormat::Parser parser;
+  parser.RecordErrorsTo(&errors);
+  parser.WriteLocationsTo(&parsed->locations);
+  if (!parser.ParseFromString(text, &parsed->experiment) || !errors.errors().empty()) {
+    std::vector<std::string> all = errors.errors();
+    if (all.empty()) all.push_back(absl::StrCat(filename, ": could not parse"));
+    return absl::InvalidArgumentError(absl::StrJoin(all, "\n"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseExperimentFile(const std::string& path, ParsedExperiment* parsed) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open experiment file"));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return ParseExperimentText(buffer.str(), path, parsed);
+}
+
+absl::Status ApplyOverride(const std::string& assignment, google::protobuf::Message* message) {
+  auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("override '", assignment, "': expected path=value, e.g. seed=3"));
+  }
+  const std::string path = assignment.substr(0, eq);
+  std::string value = assignment.substr(eq + 1);
+  auto steps = ParsePath(path);
+  if (!steps.ok()) return Annotate(steps.status(), absl::StrCat("override '", assignment, "'"));
+  return Annotate(ApplyAt(message, *steps, 0, value, ""),
+                  absl::StrCat("override '", assignment, "'"));
+}
+
+absl::Status ValidateExperiment(const ParsedExperiment& parsed) {
+  return Validator(parsed).Run();
+}
+
+absl::StatusOr<Experiment> ResolveExperiment(const Experiment& experiment) {
+  Experiment resolved = experiment;
+  GENESIS_RETURN_IF_ERROR(FillDefaults(&resolved, 0, ""));
+  if (resolved.output_dir().empty()) resolved.set_output_dir(absl::StrCat("runs/", resolved.name()));
+  return resolved;
+}
+
+std::string ExperimentToText(const Experiment& experiment) {
+  TextFormat::Printer printer;
+  printer.SetExpandAny(true);
+  std::string text;
+  printer.PrintToString(experiment, &text);
+  return text;
+}
+
+absl::StatusOr<Experiment> LoadExperiment(const std::string& path,
+                                          const std::vector<std::string>& overrides) {
+  ParsedExperiment parsed;
+  GENESIS_RETURN_IF_ERROR(ParseExperimentFile(path, &parsed));
+  for (const std::string& assignment : overrides) {
+    GENESIS_RETURN_IF_ERROR(ApplyOverride(assignment, &parsed.experiment));
+  }
+  GENESIS_RETURN_IF_ERROR(ValidateExperiment(parsed));
+  return ResolveExperiment(parsed.experiment);
+}
+
+}  // namespace genesis

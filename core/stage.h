@@ -1,0 +1,58 @@
+// Stage runners: what `genesis run` executes for each `stage { <kind> { ... } }` of an
+// experiment. A stage runner is registered under the name of its field in genesis.Stage
+// ("corpus", "pretrain", ...) with that field's message as its options, so the runner core
+// dispatches by name and never includes a stage's implementation.
+//
+// Run-folder layout (documented in README.md, "Output folder"):
+//   <run>/experiment.resolved.textproto   the config as run, defaults filled in
+//   <run>/genesis.log                     the log of every `genesis run` on this folder
+//   <run>/stages.csv                      one line per stage: index, kind, status, seconds
+//   <run>/<NN>_<kind>/                    each stage's outputs (e.g. 00_corpus/, 01_pretrain/)
+#ifndef GENESIS_CORE_STAGE_H_
+#define GENESIS_CORE_STAGE_H_
+
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/proto/experiment.pb.h"
+#include "core/registry.h"
+
+namespace genesis {
+
+struct RunContext {
+  const Experiment* experiment = nullptr;  // Resolved config.
+  std::string run_dir;                     // Absolute path, exists.
+  int stage_index = 0;
+  std::string stage_dir;                   // <run>/<NN>_<kind>, exists.
+  uint64_t seed = 0;
+  std::string device;                      // "cpu", "cuda", "cuda:1".
+  int num_threads = 1;                     // Resolved (>= 1).
+
+  // The output folder of the most recent earlier stage of `kind` in this run, or NotFound.
+  absl::StatusOr<std::string> EarlierStageDir(absl::string_view kind) const;
+};
+
+class StageRunner {
+ public:
+  static constexpr absl::string_view kKind = "stage";
+  static constexpr absl::string_view kTarget = "//core/stages:all";
+  static constexpr absl::string_view kKindDescription =
+      "runs one stage of an experiment (corpus, pretrain, transfer, evaluate, report)";
+
+  virtual ~StageRunner() = default;
+  virtual absl::Status Run(const RunContext& context) = 0;
+};
+
+// "<NN>_<kind>" for stage `index` of kind `kind`.
+std::string StageDirName(int index, absl::string_view kind);
+// "corpus", "pretrain", ... -- the name of the field set in `stage`'s oneof; "" if none.
+std::string StageKindName(const Stage& stage);
+
+}  // namespace genesis
+
+#define GENESIS_REGISTER_STAGE(Plugin, name, Options, description) \
+  GENESIS_REGISTER_PLUGIN(::genesis::StageRunner, Plugin, name, Options, description)
+
+#endif  // GENESIS_CORE_STAGE_H_
