@@ -68,6 +68,8 @@ class PluginKindView {
   // (an empty Any gives the default instance), after the plugin's own Validate().
   virtual absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ResolveOptions(
       const PluginSpec& spec) const = 0;
+  // Builds the plugin `spec` names and destroys it again (conformance tests, deep checks).
+  virtual absl::Status CheckBuilds(const PluginSpec& spec) const = 0;
 };
 
 // Every plugin kind linked into the binary, by kind name.
@@ -174,6 +176,10 @@ class Registry final : public PluginKindView {
     absl::Status valid = entry->validator(**options);
     if (!valid.ok()) return valid;
     return options;
+  }
+
+  absl::Status CheckBuilds(const PluginSpec& spec) const override {
+    return Create(spec).status();
   }
 
   // Resolves, validates and builds the plugin `spec` names.

@@ -7,7 +7,7 @@ GENESIS_LIBTORCH to its root (the folder holding include/ and lib/) when running
     GENESIS_LIBTORCH=/opt/libtorch bazel build //tools:genesis
 
 or put `build --repo_env=GENESIS_LIBTORCH=/opt/libtorch` into user.bazelrc. The rule links
-libtorch_cuda/libc10_cuda too when the folder has them, wrapped in --no-as-needed because LibTorch
+libtorch_cuda/libc10_cuda too when the folder has them, wrapped in --push-state,--no-as-needed because LibTorch
 registers its backends in static initialisers.
 """
 
@@ -36,7 +36,7 @@ def _libtorch_repository_impl(ctx):
         linkopts = []
         hdrs = 'glob(["api_include/**/*.h"])'
         includes = '["api_include"]'
-    linkopts = linkopts + ["-Wl,--no-as-needed"] + ["-l" + l for l in libs] + ["-Wl,--as-needed"]
+    linkopts = linkopts + ["-Wl,--push-state,--no-as-needed"] + ["-l" + l for l in libs] + ["-Wl,--pop-state"]
     ctx.file("WORKSPACE", 'workspace(name = "%s")\n' % ctx.name)
     ctx.file("BUILD.bazel", """
 package(default_visibility = ["//visibility:public"])

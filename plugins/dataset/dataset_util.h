@@ -1,0 +1,89 @@
+// Helpers shared by the dataset sources: directory walks that skip archive junk, natural
+// ordering, DICOM series discovery, CSV access with errors naming the file, line and column.
+//
+//   GENESIS_RETURN_IF_ERROR(CheckDirectory(options.root(), "root"));
+//   GENESIS_ASSIGN_OR_RETURN(std::vector<std::string> dirs, FindDicomSeriesDirs(root));
+//   GENESIS_ASSIGN_OR_RETURN(CsvTable table, ReadCsvWithColumns(path, {"seriesuid"}));
+//
+// Every function returns paths as strings, sorted in natural order ("2" before "10") so Scan()
+// results are deterministic and independent of the file system's listing order.
+#ifndef GENESIS_PLUGINS_DATASET_DATASET_UTIL_H_
+#define GENESIS_PLUGINS_DATASET_DATASET_UTIL_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "core/csv.h"
+#include "core/dataset_source.h"
+
+namespace genesis {
+namespace dataset {
+
+// OK when `path` is an existing directory; otherwise NotFound/InvalidArgument starting with
+// `field` (the option that named it), e.g. "root: /data/x does not exist".
+absl::Status CheckDirectory(const std::string& path, absl::string_view field);
+// NotFound "<path>: missing (<what>)" unless `path` is an existing regular file.
+absl::Status CheckFile(const std::string& path, absl::string_view what);
+bool IsFile(const std::string& path);
+bool IsDirectory(const std::string& path);
+
+// Files archives carry that are not data: names starting with '.' (macOS "._x" resource forks,
+// ".DS_Store"), "__MACOSX" folders, "Thumbs.db", "desktop.ini".
+bool IsJunk(absl::string_view name);
+
+// "a2" < "a10": runs of digits compare by value.
+bool NaturalLess(absl::string_view a, absl::string_view b);
+void NaturalSort(std::vector<std::string>* paths);
+
+// Regular files / directories directly inside `dir` (full paths, junk skipped, natural order).
+absl::StatusOr<std::vector<std::string>> ListFiles(const std::string& dir);
+absl::StatusOr<std::vector<std::string>> ListDirectories(const std::string& dir);
+// Every regular file under `dir`, recursively (junk and junk folders skipped).
+absl::StatusOr<std::vector<std::string>> ListFilesRecursive(const std::string& dir);
+
+// A DICOM file: name ends in .dcm (any case), or has no extension and "DICM" at byte 128.
+bool LooksLikeDicom(const std::string& path);
+// Directories under `root` (itself included) that directly hold DICOM files, natural order.
+// Each is one series folder as the DICOM reader takes it.
+absl::StatusOr<std::vector<std::string>> FindDicomSeriesDirs(const std::string& root);
+
+// File name without directory; `StripExtension("a/b.nii.gz")` = "b" (also .hdr/.img/.mhd ...).
+std::string BaseName(absl::string_view path);
+std::string StripExtension(absl::string_view file_name);
+// `rel` resolved against `base` unless absolute; lexically normalised ("./x" -> "x").
+std::string ResolvePath(const std::string& base, absl::string_view rel);
+std::string ParentPath(const std::string& path);
+
+// Reads a CSV (first row = header, UTF-8 BOM tolerated) and checks `required` columns exist:
+// InvalidArgument "<path>: missing column 'X' (columns: a, b, c)".
+absl::StatusOr<CsvTable> ReadCsvWithColumns(const std::string& path,
+                                            const std::vector<std::string>& required);
+// A CSV without a header row (MURA, MRNet): `columns` names its fields. Rows must have exactly
+// that many fields.
+absl::StatusOr<CsvTable> ReadHeaderlessCsv(const std::string& path,
+                                           const std::vector<std::string>& columns);
+// Column index of `name`, or InvalidArgument as above.
+absl::StatusOr<int> RequireColumn(const CsvTable& table, absl::string_view name,
+                                  absl::string_view path);
+
+// "name" option override, else `fallback`.
+inline std::string DatasetName(const std::string& option, absl::string_view fallback) {
+  return option.empty() ? std::string(fallback) : option;
+}
+
+// Reads the first `max_bytes` bytes of a file (header sniffing); NotFound naming it.
+absl::StatusOr<std::string> ReadPrefix(const std::string& path, size_t max_bytes);
+
+// The z extent (3rd dimension) stored in a file's header where that is cheap to read:
+// MetaImage .mhd (DimSize), Analyze .hdr / uncompressed .nii (dim[3]), NumPy .npy (shape[0],
+// the slice axis of MRNet's slices x H x W arrays). -1 when unknown; an error only when the
+// header is present but malformed.
+absl::StatusOr<int64_t> HeaderSliceCount(const std::string& path);
+
+}  // namespace dataset
+}  // namespace genesis
+
+#endif  // GENESIS_PLUGINS_DATASET_DATASET_UTIL_H_

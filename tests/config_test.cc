@@ -1,0 +1,216 @@
+// Config parsing, validation (errors with file:line:col and paths), overrides, resolution and
+// the runner's run-folder layout. Uses the real normalization plugins and a test-only stage
+// runner registered as "pretrain" (the real one is not linked into this test).
+#include "core/config.h"
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "core/file_util.h"
+#include "core/runner.h"
+#include "core/stage.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace genesis {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::atomic<int> g_stage_runs{0};
+
+class RecordingPretrain : public StageRunner {
+ public:
+  explicit RecordingPretrain(const PretrainStage& options) : options_(options) {}
+  static absl::Status Validate(const PretrainStage& o) {
+    if (o.batch_size() < 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("batch_size: must be >= 1, got ", o.batch_size()));
+    }
+    return absl::OkStatus();
+  }
+  absl::Status Run(const RunContext& context) override {
+    ++g_stage_runs;
+    return WriteFileAtomically(context.stage_dir + "/ran.txt",
+                               absl::StrCat("batch ", options_.batch_size()));
+  }
+
+ private:
+  PretrainStage options_;
+};
+
+}  // namespace
+
+GENESIS_REGISTER_STAGE(RecordingPretrain, "pretrain", PretrainStage, "test-only pretrain stage");
+
+namespace {
+
+absl::Status Validate(const std::string& text, ParsedExperiment* parsed) {
+  absl::Status status = ParseExperimentText(text, "exp.textproto", parsed);
+  if (!status.ok()) return status;
+  return ValidateExperiment(*parsed);
+}
+
+constexpr char kGood[] = R"pb(name: "good"
+stage {
+  pretrain {
+    batch_size: 4
+    normalization {
+      type: "group_norm"
+      options { [type.googleapis.com/genesis.GroupNormOptions] { num_groups: 8 } }
+    }
+  }
+}
+)pb";
+
+TEST(ConfigTest, GoodConfigValidatesAndResolvesDefaults) {
+  ParsedExperiment parsed;
+  ASSERT_TRUE(Validate(kGood, &parsed).ok()) << Validate(kGood, &parsed);
+  auto resolved = ResolveExperiment(parsed.experiment);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  const std::string text = ExperimentToText(*resolved);
+  EXPECT_THAT(text, HasSubstr("seed: 42"));
+  EXPECT_THAT(text, HasSubstr("output_dir: \"runs/good\""));
+  EXPECT_THAT(text, HasSubstr("num_groups: 8"));
+  EXPECT_THAT(text, HasSubstr("eps: 1e-05"));       // Plugin default written out.
+  EXPECT_THAT(text, HasSubstr("learning_rate: 1"));  // Stage default written out.
+  // The resolved text parses back to the same message.
+  ParsedExperiment again;
+  ASSERT_TRUE(ParseExperimentText(text, "resolved", &again).ok());
+  EXPECT_EQ(again.experiment.SerializeAsString(), resolved->SerializeAsString());
+}
+
+TEST(ConfigTest, SyntaxErrorCarriesLineAndColumn) {
+  ParsedExperiment parsed;
+  absl::Status status = Validate("name: \"x\"\nstage {\n  pretrain { batch_size: \"four\" }\n}\n",
+                                 &parsed);
+  ASSERT_FALSE(status.ok());
+  EXPECT_THAT(status.message(), HasSubstr("exp.textproto:3:26: Expected integer"));
+}
+
+TEST(ConfigTest, UnknownFieldIsASyntaxError) {
+  ParsedExperiment parsed;
+  absl::Status status = Validate("name: \"x\"\nsead: 4\n", &parsed);
+  ASSERT_FALSE(status.ok());
+  EXPECT_THAT(status.message(), HasSubstr("exp.textproto:2:5:"));
+  EXPECT_THAT(status.message(), HasSubstr("no field named \"sead\""));
+}
+
+TEST(ConfigTest, UnknownPluginNamesFileLineAndKnownNames) {
+  ParsedExperiment parsed;
+  absl::Status status = Validate(R"pb(name: "x"
+stage {
+  pretrain {
+    normalization { type: "layer_norm" }
+  }
+}
+)pb", &parsed);
+  ASSERT_FALSE(status.ok());
+  EXPECT_THAT(status.message(),
+              HasSubstr("exp.textproto:4:21: stage[0].pretrain.normalization (layer_norm): "
+                        "no normalization named 'layer_norm'; known normalization plugins: "
+                        "[batch_norm, group_norm, instance_norm, none]"));
+  EXPECT_THAT(status.message(), HasSubstr("depend on //plugins/normalization:all"));
+}
+
+TEST(ConfigTest, WrongOptionsTypeNamesTheOptionsLine) {
+  ParsedExperiment parsed;
+  absl::Status status = Validate(R"pb(name: "x"
+stage {
+  pretrain {
+    normalization {
+      type: "batch_norm"
+      options { [type.googleapis.com/genesis.GroupNormOptions] { num_groups: 4 } }
+    }
+  }
+}
+)pb", &parsed);
+  ASSERT_FALSE(status.ok());
+  EXPECT_THAT(status.message(), HasSubstr("exp.textproto:6:7: stage[0].pretrain.normalization "
+                                          "(batch_norm): options of normalization 'batch_norm' "
+                                          "must be [type.googleapis.com/genesis.BatchNormOptions]"));
+}
+
+TEST(ConfigTest, AllErrorsAreReportedTogetherWithFieldPaths) {
+  ParsedExperiment parsed;
+  absl::Status status = Validate(R"pb(name: "x"
+device: "gpu"
+stage {
+  pretrain {
+    batch_size: 0
+    normalization {
+      type: "group_norm"
+      options { [type.googleapis.com/genesis.GroupNormOptions] { num_groups: 0 } }
+    }
+  }
+}
+stage { transfer {} }
+stage {}
+)pb", &parsed);
+  ASSERT_FALSE(status.ok());
+  const std::string message(status.message());
+  EXPECT_THAT(message, HasSubstr("exp.textproto:2:1: device: expected \"cpu\""));
+  EXPECT_THAT(message, HasSubstr("stage[0].pretrain.batch_size: must be >= 1, got 0"));
+  EXPECT_THAT(message, HasSubstr("exp.textproto:8:7: stage[0].pretrain.normalization "
+                                 "(group_norm).num_groups: must be >= 1, got 0"));
+  EXPECT_THAT(message, HasSubstr("exp.textproto:12:9: stage[1].transfer: stage 'transfer' has "
+                                 "no runner in this binary"));
+  EXPECT_THAT(message, HasSubstr("stage[2]: empty stage"));
+}
+
+TEST(ConfigTest, OverridesReachScalarsAndPluginOptions) {
+  ParsedExperiment parsed;
+  ASSERT_TRUE(ParseExperimentText(kGood, "exp.textproto", &parsed).ok());
+  ASSERT_TRUE(ApplyOverride("seed=7", &parsed.experiment).ok());
+  ASSERT_TRUE(ApplyOverride("stage[0].pretrain.batch_size=9", &parsed.experiment).ok());
+  ASSERT_TRUE(
+      ApplyOverride("stage[0].pretrain.normalization.options.num_groups=2", &parsed.experiment)
+          .ok());
+  ASSERT_TRUE(ValidateExperiment(parsed).ok());
+  EXPECT_EQ(parsed.experiment.seed(), 7u);
+  EXPECT_EQ(parsed.experiment.stage(0).pretrain().batch_size(), 9);
+  EXPECT_THAT(ExperimentToText(parsed.experiment), HasSubstr("num_groups: 2"));
+
+  absl::Status bad = ApplyOverride("stage[3].pretrain.batch_size=1", &parsed.experiment);
+  EXPECT_THAT(bad.message(), HasSubstr("only 1 element"));
+  bad = ApplyOverride("stage[0].pretrain.batchsize=1", &parsed.experiment);
+  EXPECT_THAT(bad.message(), HasSubstr("no field 'batchsize'"));
+  bad = ApplyOverride("seed=many", &parsed.experiment);
+  EXPECT_THAT(bad.message(), HasSubstr("'many' is not a valid value for genesis.Experiment.seed"));
+  bad = ApplyOverride("seed", &parsed.experiment);
+  EXPECT_THAT(bad.message(), HasSubstr("expected path=value"));
+}
+
+TEST(RunnerTest, WritesRunFolderAndSkipsCompletedStages) {
+  const std::string dir = absl::StrCat(std::getenv("TEST_TMPDIR"), "/run1");
+  const std::string path = absl::StrCat(std::getenv("TEST_TMPDIR"), "/good.textproto");
+  ASSERT_TRUE(WriteFileAtomically(path, kGood).ok());
+  auto experiment = LoadExperiment(path, {absl::StrCat("output_dir=\"", dir, "\"")});
+  ASSERT_TRUE(experiment.ok()) << experiment.status();
+  g_stage_runs = 0;
+  ASSERT_TRUE(RunExperiment(*experiment).ok());
+  EXPECT_EQ(g_stage_runs, 1);
+  EXPECT_TRUE(std::filesystem::exists(dir + "/experiment.resolved.textproto"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/genesis.log"));
+  auto ran = ReadFile(dir + "/00_pretrain/ran.txt");
+  ASSERT_TRUE(ran.ok());
+  EXPECT_EQ(*ran, "batch 4");
+  auto stages = ReadFile(dir + "/stages.csv");
+  ASSERT_TRUE(stages.ok());
+  EXPECT_THAT(*stages, HasSubstr("0,pretrain,ok,"));
+  // Same folder, same config: the completed stage is skipped.
+  ASSERT_TRUE(RunExperiment(*experiment).ok());
+  EXPECT_EQ(g_stage_runs, 1);
+  // A changed stage config runs again.
+  auto changed = LoadExperiment(path, {absl::StrCat("output_dir=\"", dir, "\""),
+                                       "stage[0].pretrain.batch_size=5"});
+  ASSERT_TRUE(changed.ok());
+  ASSERT_TRUE(RunExperiment(*changed).ok());
+  EXPECT_EQ(g_stage_runs, 2);
+}
+
+}  // namespace
+}  // namespace genesis
