@@ -1,5 +1,6 @@
 // In-/out-painting: outside boxes untouched, inside restored windows identical, noise in
 // [0, 1), official sizes, margins, counts and probabilities.
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "plugins/pretext/in_painting.h"
 #include "plugins/pretext/out_painting.h"
@@ -59,7 +60,9 @@ TEST(InPaintingTest, OnlyBoxesChangeAndTheyHoldUniformNoise) {
         }
       }
     }
-    if (painted > 1000) EXPECT_NEAR(sum / painted, 0.5, 0.05);
+    if (painted > 1000) {
+      EXPECT_NEAR(sum / painted, 0.5, 0.05);
+    }
   }
   // P(k boxes) = 0.95^k 0.05 for k < 5, 0.95^5 for 5.
   for (int k = 0; k < 5; ++k) {
@@ -156,7 +159,10 @@ TEST(PaintingTest, StandalonePluginsHonourProb) {
   OutPaintingOptions out;
   out.set_prob(0.0);
   const Image original = RandomImage(32, 32, 2);
-  for (auto task : {MakeTask("in_painting", in), MakeTask("out_painting", out)}) {
+  std::vector<std::unique_ptr<PretextTask>> tasks;
+  tasks.push_back(MakeTask("in_painting", in));
+  tasks.push_back(MakeTask("out_painting", out));
+  for (const auto& task : tasks) {
     Image input = original, target = original;
     RandomStream rng(1, RandomStream::kPretext);
     task->Apply(input, target, rng);
