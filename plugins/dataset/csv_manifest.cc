@@ -1,0 +1,154 @@
+// "csv_manifest": a generic CSV listing files -> records grouped by (dataset, patient_id), so a
+// user adds any dataset without writing code.
+//
+//   corpus { dataset { source { type: "csv_manifest" options {
+//     [type.googleapis.com/genesis.CsvManifestOptions] { root: "/data/mine" manifest: "list.csv" }
+//   } } } }
+//
+//   dataset,patient_id,modality,body_part,file,label
+//   MyCT,p1,CT,abdomen,"scans/p1, visit 1.nii.gz",1
+//
+// Required columns: dataset, patient_id, modality (CT, MR/MRI, XR/X-ray/CR/DX), body_part, file
+// (relative to `root`; the manifest defaults to <root>/manifest.csv). Optional slice_count
+// (records sum it when every row of a patient has one). Other columns become labels: one value when all rows of
+// the patient agree, else the per-file values comma-joined in file order. Rows of one patient
+// must agree on modality and body_part. Records keep the manifest's first-appearance order.
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/dataset_source.h"
+#include "core/status_macros.h"
+#include "plugins/dataset/csv_manifest.pb.h"
+#include "plugins/dataset/dataset_util.h"
+
+namespace genesis {
+namespace {
+
+class CsvManifestSource : public DatasetSource {
+ public:
+  explicit CsvManifestSource(const CsvManifestOptions& options) : options_(options) {}
+
+  static absl::Status Validate(const CsvManifestOptions& o) {
+    if (o.root().empty()) return absl::InvalidArgumentError("root: must be set");
+    if (o.manifest().empty()) return absl::InvalidArgumentError("manifest: must be set");
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<PatientRecord>> Scan() const override {
+    const std::string& root = options_.root();
+    GENESIS_RETURN_IF_ERROR(dataset::CheckDirectory(root, "root"));
+    const std::string csv = dataset::ResolvePath(root, options_.manifest());
+    const std::vector<std::string> required = {"dataset", "patient_id", "modality", "body_part",
+                                               "file"};
+    GENESIS_ASSIGN_OR_RETURN(CsvTable table, dataset::ReadCsvWithColumns(csv, required));
+    const int dataset_col = table.Column("dataset");
+    const int patient_col = table.Column("patient_id");
+    const int modality_col = table.Column("modality");
+    const int body_col = table.Column("body_part");
+    const int file_col = table.Column("file");
+    const int slices_col = table.Column("slice_count");
+    std::vector<int> label_cols;
+    for (int c = 0; c < static_cast<int>(table.header.size()); ++c) {
+      bool known = c == slices_col || table.header[c].empty();
+      for (const std::string& r : required) known = known || table.header[c] == r;
+      if (!known) label_cols.push_back(c);
+    }
+
+    struct Group {
+      PatientRecord record;
+      bool all_slices_known = true;
+      std::vector<std::vector<std::string>> label_values;  // Per label column, per file.
+    };
+    std::vector<Group> groups;
+    std::map<std::pair<std::string, std::string>, size_t> index;
+    for (size_t i = 0; i < table.rows.size(); ++i) {
+      const auto& row = table.rows[i];
+      const std::string where = absl::StrCat(csv, ":", i + 2);
+      for (int c : {dataset_col, patient_col, modality_col, file_col}) {
+        if (row[c].empty()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(where, ": empty '", table.header[c], "'"));
+        }
+      }
+      auto modality = ParseModality(row[modality_col]);
+      if (!modality.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": modality: ", modality.status().message()));
+      }
+      const std::string file = dataset::ResolvePath(root, row[file_col]);
+      if (options_.check_files() && !dataset::IsFile(file) && !dataset::IsDirectory(file)) {
+        return absl::NotFoundError(absl::StrCat(file, ": missing (listed in ", where, ")"));
+      }
+      const std::string name = options_.name().empty() ? row[dataset_col] : options_.name();
+      auto [it, inserted] = index.emplace(std::make_pair(name, row[patient_col]), groups.size());
+      if (inserted) {
+        Group g;
+        g.record.dataset = name;
+        g.record.patient_id = row[patient_col];
+        g.record.modality = *modality;
+        g.record.body_part = row[body_col];
+        g.record.slice_count = 0;
+        g.label_values.resize(label_cols.size());
+        groups.push_back(std::move(g));
+      }
+      Group& g = groups[it->second];
+      if (g.record.modality != *modality || g.record.body_part != row[body_col]) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": patient '", g.record.patient_id, "' was ", ModalityName(g.record.modality),
+            "/", g.record.body_part, " on an earlier line, here ", row[modality_col], "/",
+            row[body_col]));
+      }
+      g.record.files.push_back(file);
+      int64_t slices = -1;
+      if (slices_col >= 0 && !row[slices_col].empty()) {
+        if (!absl::SimpleAtoi(row[slices_col], &slices) || slices < 0) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              where, ": slice_count must be a non-negative integer, got '", row[slices_col], "'"));
+        }
+      }
+      if (slices < 0) {
+        g.all_slices_known = false;
+      } else {
+        g.record.slice_count += slices;
+      }
+      for (size_t l = 0; l < label_cols.size(); ++l) {
+        g.label_values[l].push_back(row[label_cols[l]]);
+      }
+    }
+
+    std::vector<PatientRecord> records;
+    for (Group& g : groups) {
+      if (!g.all_slices_known) g.record.slice_count = -1;
+      for (size_t l = 0; l < label_cols.size(); ++l) {
+        const std::vector<std::string>& values = g.label_values[l];
+        bool same = true, any = false;
+        for (const std::string& v : values) {
+          same = same && v == values[0];
+          any = any || !v.empty();
+        }
+        if (!any) continue;
+        g.record.labels[table.header[label_cols[l]]] =
+            same ? values[0] : absl::StrJoin(values, ",");
+      }
+      records.push_back(std::move(g.record));
+    }
+    return records;
+  }
+
+ private:
+  CsvManifestOptions options_;
+};
+
+}  // namespace
+
+GENESIS_REGISTER_DATASET_SOURCE(CsvManifestSource, "csv_manifest", CsvManifestOptions,
+                                "any dataset listed in a CSV (dataset, patient_id, modality, "
+                                "body_part, file)");
+
+}  // namespace genesis

@@ -1,0 +1,97 @@
+// "csv_manifest" over make_fixtures.py's manifest.csv (quoted file names with commas).
+#include "gtest/gtest.h"
+#include "plugins/dataset/csv_manifest.pb.h"
+#include "plugins/dataset/fixture_util.h"
+
+namespace genesis {
+namespace {
+
+using dataset::MakeFixture;
+using dataset::Relative;
+using dataset::ScanWith;
+
+TEST(CsvManifestTest, GroupsRowsPerDatasetAndPatient) {
+  CsvManifestOptions options;
+  options.set_root(MakeFixture("csv_manifest"));
+  auto records = ScanWith("csv_manifest", options);
+  ASSERT_TRUE(records.ok()) << records.status();
+  ASSERT_EQ(records->size(), 2u);
+  const PatientRecord& p1 = (*records)[0];
+  EXPECT_EQ(p1.dataset, "MyCT");
+  EXPECT_EQ(p1.patient_id, "p1");
+  EXPECT_EQ(p1.modality, Modality::kCT);
+  EXPECT_EQ(p1.body_part, "abdomen");
+  EXPECT_EQ(Relative(p1.files, options.root()),
+            (std::vector<std::string>{"scans/p1, visit 1.nii.gz", "scans/p1, visit 2.nii.gz"}));
+  EXPECT_EQ(p1.slice_count, -1);
+  EXPECT_EQ(p1.labels, (std::map<std::string, std::string>{{"label", "1"}}));
+  const PatientRecord& h7 = (*records)[1];
+  EXPECT_EQ(h7.dataset, "MyXR");
+  EXPECT_EQ(h7.modality, Modality::kXRay);
+  EXPECT_EQ(h7.body_part, "hand");
+  EXPECT_EQ(h7.labels.at("label"), "0");
+}
+
+TEST(CsvManifestTest, SliceCountsAndVaryingLabels) {
+  const std::string dir = dataset::ScratchDir("manifest_labels");
+  dataset::WriteText(dir + "/a.png", "x");
+  dataset::WriteText(dir + "/b.png", "x");
+  dataset::WriteText(dir + "/list.csv",
+                     "dataset,patient_id,modality,body_part,file,slice_count,finding\n"
+                     "D,7,X-ray,chest,a.png,1,none\n"
+                     "D,7,XR,chest,b.png,1,mass\n");
+  CsvManifestOptions options;
+  options.set_root(dir);
+  options.set_manifest("list.csv");
+  options.set_name("Renamed");
+  auto records = ScanWith("csv_manifest", options);
+  ASSERT_TRUE(records.ok()) << records.status();
+  ASSERT_EQ(records->size(), 1u);
+  EXPECT_EQ((*records)[0].dataset, "Renamed");
+  EXPECT_EQ((*records)[0].slice_count, 2);
+  EXPECT_EQ((*records)[0].labels.at("finding"), "none,mass");
+}
+
+TEST(CsvManifestTest, Errors) {
+  EXPECT_EQ(ScanWith("csv_manifest", CsvManifestOptions()).status().message(),
+            "root: must be set");
+  const std::string dir = dataset::ScratchDir("manifest_broken");
+  CsvManifestOptions options;
+  options.set_root(dir);
+  auto no_csv = ScanWith("csv_manifest", options);
+  EXPECT_EQ(no_csv.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(no_csv.status().message(), dir + "/manifest.csv: missing CSV file");
+
+  dataset::WriteText(dir + "/manifest.csv", "dataset,patient_id,modality,file\nD,1,CT,a.nii\n");
+  auto no_column = ScanWith("csv_manifest", options);
+  EXPECT_EQ(no_column.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(no_column.status().message(),
+            dir + "/manifest.csv: missing column 'body_part' (columns: dataset, patient_id, "
+                  "modality, file)");
+
+  dataset::WriteText(dir + "/manifest.csv",
+                     "dataset,patient_id,modality,body_part,file\nD,1,PET,head,a.nii\n");
+  auto bad_modality = ScanWith("csv_manifest", options);
+  EXPECT_EQ(bad_modality.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad_modality.status().message().rfind(dir + "/manifest.csv:2: modality: ", 0), 0u)
+      << bad_modality.status();
+
+  dataset::WriteText(dir + "/manifest.csv",
+                     "dataset,patient_id,modality,body_part,file\nD,1,CT,head,a.nii\n");
+  auto missing = ScanWith("csv_manifest", options);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(missing.status().message(),
+            dir + "/a.nii: missing (listed in " + dir + "/manifest.csv:2)");
+
+  dataset::WriteText(dir + "/a.nii", "x");
+  dataset::WriteText(dir + "/manifest.csv",
+                     "dataset,patient_id,modality,body_part,file\nD,1,CT,head,a.nii\n"
+                     "D,1,MR,head,a.nii\n");
+  auto conflict = ScanWith("csv_manifest", options);
+  EXPECT_EQ(conflict.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(conflict.status().message(),
+            dir + "/manifest.csv:3: patient '1' was CT/head on an earlier line, here MR/head");
+}
+
+}  // namespace
+}  // namespace genesis
