@@ -1,0 +1,128 @@
+// `genesis bench pretext --size N [--iterations I]`: milliseconds per slice of the "genesis"
+// composite with its official defaults, on one core, for the same workload as
+// shared/reference/mg_reference_2d.py (uniform-noise slices of N x N, input and target copied
+// per slice, every slice its own RandomStream(0, kPretext, 0, i)). Prints `ms_per_slice: X`
+// and a per-step breakdown; tools/bench/pretext_bench.sh turns it into a ratio.
+//
+//   genesis bench pretext --size 224
+//   genesis bench pretext --size 64 --iterations 20000
+
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+#include "core/bench.h"
+#include "core/pretext_task.h"
+#include "core/random.h"
+#include "plugins/pretext/flip.h"
+#include "plugins/pretext/genesis.h"
+#include "plugins/pretext/local_shuffle.h"
+#include "plugins/pretext/nonlinear.h"
+#include "plugins/pretext/painting.h"
+
+namespace genesis {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+std::vector<Image> NoiseSlices(int size, int count) {
+  std::vector<Image> slices;
+  for (int k = 0; k < count; ++k) {
+    Image image(size, size);
+    RandomStream rng(k, RandomStream::kAugment);
+    for (float& p : image.pixels) p = rng.UniformFloat();
+    slices.push_back(std::move(image));
+  }
+  return slices;
+}
+
+// Times `step` on copies of the pool's slices; returns ms per call.
+template <typename Step>
+double TimeStep(const std::vector<Image>& pool, int iterations, Step step) {
+  Image input, target;
+  const auto start = Clock::now();
+  for (int i = 0; i < iterations; ++i) {
+    input = pool[i % pool.size()];
+    target = input;
+    RandomStream rng(0, RandomStream::kPretext, 0, i);
+    step(input, target, rng);
+  }
+  return 1e3 * Seconds(Clock::now() - start) / iterations;
+}
+
+int BenchPretext(const BenchOptions& options) {
+  const int size = options.size;
+  if (size < 8) {
+    std::fprintf(stderr, "bench pretext: --size must be >= 8, got %d\n", size);
+    return 2;
+  }
+  // Enough slices for ~1-2 s of work at either size.
+  const int iterations =
+      options.iterations > 0 ? options.iterations
+                             : std::max(200, static_cast<int>(4000LL * 224 * 224 / (size * size)));
+  const std::vector<Image> pool = NoiseSlices(size, 16);
+  const GenesisOptions defaults;
+
+  // Warm up (thread-local scratch buffers, page faults), then the composite.
+  TimeStep(pool, std::min(iterations, 50), [&](Image& in, Image& tg, RandomStream& rng) {
+    ApplyGenesis(defaults, in, tg, rng);
+  });
+  const double composite =
+      TimeStep(pool, iterations, [&](Image& in, Image& tg, RandomStream& rng) {
+        ApplyGenesis(defaults, in, tg, rng);
+      });
+
+  // Each step forced on (prob 1), for the breakdown.
+  const int step_iterations = std::max(50, iterations / 4);
+  FlipOptions flip = defaults.flip();
+  flip.set_prob(1.0);
+  LocalShuffleOptions shuffle = defaults.local_shuffle();
+  shuffle.set_prob(1.0);
+  NonlinearOptions nonlinear = defaults.nonlinear();
+  nonlinear.set_prob(1.0);
+  PaintingOptions in_painting = defaults.painting(), out_painting = defaults.painting();
+  in_painting.set_prob(1.0);
+  in_painting.set_in_painting_share(1.0);
+  out_painting.set_prob(1.0);
+  out_painting.set_in_painting_share(0.0);
+  const double copy_only = TimeStep(pool, step_iterations, [](Image&, Image&, RandomStream&) {});
+  const double flip_ms = TimeStep(pool, step_iterations, [&](Image& in, Image& tg,
+                                                             RandomStream& rng) {
+    ApplyFlip(flip, in, tg, rng);
+  });
+  const double shuffle_ms = TimeStep(pool, step_iterations, [&](Image& in, Image&,
+                                                                RandomStream& rng) {
+    ApplyLocalShuffle(shuffle, in, rng);
+  });
+  const double nonlinear_ms = TimeStep(pool, step_iterations, [&](Image& in, Image&,
+                                                                  RandomStream& rng) {
+    ApplyNonlinear(nonlinear, in, rng);
+  });
+  const double in_ms = TimeStep(pool, step_iterations, [&](Image& in, Image&,
+                                                           RandomStream& rng) {
+    ApplyPainting(in_painting, in, rng);
+  });
+  const double out_ms = TimeStep(pool, step_iterations, [&](Image& in, Image&,
+                                                            RandomStream& rng) {
+    ApplyPainting(out_painting, in, rng);
+  });
+
+  std::printf("size: %d\nslices: %d\n", size, iterations);
+  std::printf("copy_ms: %.4f\n", copy_only);
+  std::printf("flip_ms_when_applied: %.4f\n", flip_ms - copy_only);
+  std::printf("local_shuffle_ms_when_applied: %.4f\n", shuffle_ms - copy_only);
+  std::printf("nonlinear_ms_when_applied: %.4f\n", nonlinear_ms - copy_only);
+  std::printf("in_painting_ms_when_applied: %.4f\n", in_ms - copy_only);
+  std::printf("out_painting_ms_when_applied: %.4f\n", out_ms - copy_only);
+  std::printf("ms_per_slice: %.4f\n", composite);
+  return 0;
+}
+
+}  // namespace
+}  // namespace genesis
+
+GENESIS_REGISTER_BENCH("pretext",
+                       "ms per slice of the Models Genesis composite (--size N, --iterations I)",
+                       &genesis::BenchPretext);
