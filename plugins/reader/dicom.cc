@@ -14,6 +14,7 @@
 // (RLE, JPEG, JPEG-LS, JPEG 2000). Modality and BitsStored come from the tags. No
 // patient-identifying tag is read into the Volume. MONOCHROME1 images are not inverted.
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <system_error>
@@ -23,8 +24,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "core/file_util.h"
 #include "core/image_reader.h"
 #include "core/status_macros.h"
+#include "gdcm-3.0/gdcmTrace.h"
 #include "itkGDCMImageIO.h"
 #include "itkGDCMSeriesFileNames.h"
 #include "itkImageFileReader.h"
@@ -55,6 +58,60 @@ void FillFromTags(itk::GDCMImageIO& io, Volume* volume) {
   volume->series_uid = TagValue(io, "0020|000e");
 }
 
+int64_t TagInt(itk::GDCMImageIO& io, const char* tag, int64_t fallback) {
+  int64_t value = 0;
+  return absl::SimpleAtoi(TagValue(io, tag), &value) ? value : fallback;
+}
+
+// Bytes of native (uncompressed) pixel data the header promises.
+int64_t ExpectedPixelBytes(itk::GDCMImageIO& io) {
+  return TagInt(io, "0028|0010", 0) * TagInt(io, "0028|0011", 0) *
+         TagInt(io, "0028|0002", 1) * TagInt(io, "0028|0008", 1) *
+         TagInt(io, "0028|0100", 16) / 8;
+}
+
+uint32_t Le32(const std::string& bytes, size_t at) {
+  return static_cast<uint32_t>(static_cast<unsigned char>(bytes[at])) |
+         static_cast<uint32_t>(static_cast<unsigned char>(bytes[at + 1])) << 8 |
+         static_cast<uint32_t>(static_cast<unsigned char>(bytes[at + 2])) << 16 |
+         static_cast<uint32_t>(static_cast<unsigned char>(bytes[at + 3])) << 24;
+}
+
+// GDCM reads a file whose pixel data stops early without complaint; find the Pixel Data
+// element (7FE0,0010) whose length matches the header's promise (native) or that opens an
+// encapsulated sequence, and check the file holds all of it.
+absl::Status CheckPixelDataComplete(const std::string& path, int64_t expected) {
+  GENESIS_ASSIGN_OR_RETURN(const std::string bytes, ReadFile(path));
+  const std::string tag("\xE0\x7F\x10\x00", 4);
+  const uint64_t even = static_cast<uint64_t>(expected + (expected & 1));
+  for (size_t pos = bytes.find(tag); pos != std::string::npos; pos = bytes.find(tag, pos + 1)) {
+    if (pos + 8 > bytes.size()) break;
+    const std::string vr = bytes.substr(pos + 4, 2);
+    const bool explicit_vr = (vr == "OB" || vr == "OW" || vr == "UN") &&
+                             bytes[pos + 6] == '\0' && bytes[pos + 7] == '\0';
+    if (explicit_vr && pos + 12 > bytes.size()) break;
+    const uint32_t length = explicit_vr ? Le32(bytes, pos + 8) : Le32(bytes, pos + 4);
+    const size_t data = pos + (explicit_vr ? 12 : 8);
+    if (length == 0xFFFFFFFFu) {
+      // Encapsulated: the sequence delimitation item must be there.
+      if (bytes.find(std::string("\xFE\xFF\xDD\xE0", 4), data) == std::string::npos) {
+        return absl::DataLossError(absl::StrCat(
+            path, ": truncated: encapsulated pixel data has no sequence delimiter"));
+      }
+      return absl::OkStatus();
+    }
+    if (expected > 0 && (length == static_cast<uint64_t>(expected) || length == even)) {
+      if (data + length > bytes.size()) {
+        return absl::DataLossError(absl::StrCat(path, ": truncated: pixel data needs ",
+                                                length, " bytes, file holds ",
+                                                bytes.size() - data));
+      }
+      return absl::OkStatus();
+    }
+  }
+  return absl::OkStatus();  // Unusual layout: leave the judgement to GDCM.
+}
+
 bool IsDicomFile(const std::string& path) {
   return reader_internal::HasExtension(path, {".dcm", ".dicom"}) ||
          reader_internal::HasMagic(path, 128, "DICM");
@@ -70,7 +127,11 @@ class DicomReader : public ImageReader {
     return absl::OkStatus();
   }
 
-  explicit DicomReader(const DicomReaderOptions& options) : options_(options) {}
+  explicit DicomReader(const DicomReaderOptions& options) : options_(options) {
+    // GDCM prints decoder errors to stderr; they reach the caller as a Status instead.
+    gdcm::Trace::SetError(false);
+    gdcm::Trace::SetWarning(false);
+  }
 
   bool CanRead(const std::string& path) const override {
     std::error_code ec;
@@ -108,6 +169,9 @@ class DicomReader : public ImageReader {
       if (!io->CanReadFile(path.c_str())) {
         return reader_internal::FileError(path, "not a DICOM file GDCM can read");
       }
+      io->SetFileName(path);
+      io->ReadImageInformation();
+      GENESIS_RETURN_IF_ERROR(CheckPixelDataComplete(path, ExpectedPixelBytes(*io)));
       auto reader = itk::ImageFileReader<Image3>::New();
       reader->SetImageIO(io);
       reader->SetFileName(path);
@@ -144,6 +208,12 @@ class DicomReader : public ImageReader {
         current = absl::StrCat(dir, " (series of ", files.size(), " files starting with ",
                                files.front(), ")");
         auto io = itk::GDCMImageIO::New();
+        io->SetFileName(files.front());
+        io->ReadImageInformation();
+        const int64_t expected = ExpectedPixelBytes(*io);
+        for (const std::string& file : files) {
+          GENESIS_RETURN_IF_ERROR(CheckPixelDataComplete(file, expected));
+        }
         auto reader = itk::ImageSeriesReader<Image3>::New();
         reader->SetImageIO(io);
         reader->SetFileNames(files);

@@ -3,8 +3,14 @@
 #include <algorithm>
 #include <cstring>
 #include <exception>
+#include <filesystem>
+#include <fstream>
 #include <new>
 
+#include <zlib.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "itkImageFileReader.h"
@@ -66,6 +72,146 @@ std::string Trim(std::string text) {
   return text;
 }
 
+
+// Reads up to `n` leading bytes of a file, transparently gunzipping (zlib reads plain files
+// as they are). Sets *total to the full (uncompressed) length when `count_all`.
+absl::Status ReadLeadingBytes(const std::string& path, size_t n, std::string* head,
+                              bool count_all, int64_t* total) {
+  gzFile file = gzopen(path.c_str(), "rb");
+  if (file == nullptr) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
+  head->assign(n, '\0');
+  int got = gzread(file, head->data(), static_cast<unsigned>(n));
+  if (got < 0) {
+    int code = 0;
+    const std::string message = gzerror(file, &code);
+    gzclose(file);
+    return absl::DataLossError(absl::StrCat(path, ": corrupt or truncated: ", message));
+  }
+  head->resize(got);
+  int64_t count = got;
+  if (count_all) {
+    std::vector<char> buffer(1 << 20);
+    while (true) {
+      const int r = gzread(file, buffer.data(), static_cast<unsigned>(buffer.size()));
+      if (r < 0) {
+        int code = 0;
+        const std::string message = gzerror(file, &code);
+        gzclose(file);
+        return absl::DataLossError(absl::StrCat(path, ": corrupt or truncated: ", message));
+      }
+      if (r == 0) break;
+      count += r;
+    }
+  }
+  gzclose(file);
+  if (total != nullptr) *total = count;
+  return absl::OkStatus();
+}
+
+template <typename T>
+T HeaderValue(const std::string& header, size_t offset, bool swap) {
+  T value;
+  unsigned char bytes[sizeof(T)];
+  std::memcpy(bytes, header.data() + offset, sizeof(T));
+  if (swap) std::reverse(bytes, bytes + sizeof(T));
+  std::memcpy(&value, bytes, sizeof(T));
+  return value;
+}
+
+// The NIfTI-1 / Analyze 7.5 header says how many bytes of voxels follow vox_offset; ITK's
+// NiftiImageIO does not notice when the file ends early, so check it here.
+absl::Status CheckNiftiDataComplete(const std::string& path) {
+  std::string header_path = path, data_path = path;
+  const bool pair = HasExtension(path, {".hdr", ".img", ".hdr.gz", ".img.gz"});
+  if (pair) {
+    const bool gz = HasExtension(path, {".gz"});
+    const std::string stem = path.substr(0, path.size() - (gz ? 7 : 4));
+    header_path = stem + (gz ? ".hdr.gz" : ".hdr");
+    data_path = stem + (gz ? ".img.gz" : ".img");
+    GENESIS_RETURN_IF_ERROR(CheckRegularFile(header_path));
+    GENESIS_RETURN_IF_ERROR(CheckRegularFile(data_path));
+  }
+  std::string header;
+  int64_t header_file_total = 0;
+  GENESIS_RETURN_IF_ERROR(
+      ReadLeadingBytes(header_path, 348, &header, !pair, &header_file_total));
+  if (header.size() < 348) {
+    return absl::DataLossError(absl::StrCat(header_path, ": truncated header (",
+                                            header.size(), " of 348 bytes)"));
+  }
+  const int32_t sizeof_hdr = HeaderValue<int32_t>(header, 0, false);
+  bool swap = false;
+  if (sizeof_hdr != 348) {
+    if (HeaderValue<int32_t>(header, 0, true) != 348) {
+      return FileError(header_path, "not a NIfTI-1/Analyze header (sizeof_hdr != 348)");
+    }
+    swap = true;
+  }
+  const int16_t ndim = HeaderValue<int16_t>(header, 40, swap);
+  const int16_t bitpix = HeaderValue<int16_t>(header, 72, swap);
+  const float vox_offset = HeaderValue<float>(header, 108, swap);
+  if (ndim < 1 || ndim > 7 || bitpix <= 0 || !(vox_offset >= 0)) return absl::OkStatus();
+  int64_t voxels = 1;
+  for (int d = 1; d <= ndim; ++d) {
+    const int16_t n = HeaderValue<int16_t>(header, 40 + 2 * d, swap);
+    if (n <= 0) return FileError(header_path, absl::StrCat("header: dim[", d, "] = ", n));
+    voxels *= n;
+  }
+  const int64_t need = static_cast<int64_t>(vox_offset) + voxels * bitpix / 8;
+  int64_t have = header_file_total;
+  if (pair) {
+    std::string ignored;
+    GENESIS_RETURN_IF_ERROR(ReadLeadingBytes(data_path, 0, &ignored, true, &have));
+  }
+  if (have < need) {
+    return absl::DataLossError(absl::StrCat(data_path, ": truncated: expected ", need,
+                                            " bytes (header + voxels), found ", have));
+  }
+  return absl::OkStatus();
+}
+
+// MetaImage: the separate (or LOCAL) uncompressed pixel data must hold every voxel.
+absl::Status CheckMetaImageDataComplete(const std::string& path, itk::ImageIOBase& io) {
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  std::string data_file;
+  bool compressed = false, header_size_given = false;
+  int64_t header_end = 0;
+  while (std::getline(in, line)) {
+    header_end += static_cast<int64_t>(line.size()) + 1;
+    const size_t eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    const std::string key(absl::StripAsciiWhitespace(line.substr(0, eq)));
+    const std::string value(absl::StripAsciiWhitespace(line.substr(eq + 1)));
+    if (key == "CompressedData") compressed = absl::EqualsIgnoreCase(value, "True");
+    if (key == "HeaderSize") header_size_given = true;
+    if (key == "ElementDataFile") {
+      data_file = value;
+      break;
+    }
+  }
+  if (compressed || header_size_given || data_file.empty() ||
+      absl::StrContains(data_file, " ") || absl::StartsWith(data_file, "LIST")) {
+    return absl::OkStatus();  // Compressed / multi-file layouts: ITK checks those.
+  }
+  std::string data_path = path;
+  int64_t offset = header_end;
+  if (data_file != "LOCAL") {
+    data_path = data_file.front() == '/'
+                    ? data_file
+                    : (std::filesystem::path(path).parent_path() / data_file).string();
+    offset = 0;
+    GENESIS_RETURN_IF_ERROR(CheckRegularFile(data_path));
+  }
+  GENESIS_ASSIGN_OR_RETURN(const int64_t size, FileSize(data_path));
+  const int64_t need = offset + static_cast<int64_t>(io.GetImageSizeInBytes());
+  if (size < need) {
+    return absl::DataLossError(absl::StrCat(data_path, ": truncated: expected ", need,
+                                            " bytes of pixel data, found ", size));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void SilenceItkWarnings() {
@@ -123,6 +269,16 @@ absl::StatusOr<std::vector<Volume>> ReadItkFile(const std::string& path, ItkForm
     }
     io->SetFileName(path);
     io->ReadImageInformation();
+    absl::Status complete = absl::OkStatus();
+    if (format == ItkFormat::kNifti || format == ItkFormat::kAnalyze) {
+      complete = CheckNiftiDataComplete(path);
+    } else if (format == ItkFormat::kMetaImage) {
+      complete = CheckMetaImageDataComplete(path, *io);
+    }
+    if (!complete.ok()) {
+      // The problem may sit in the companion file (.img, .raw); name the file asked for too.
+      return absl::StrContains(complete.message(), path) ? complete : Annotate(complete, path);
+    }
     const unsigned dims = io->GetNumberOfDimensions();
     if (dims < 1 || dims > 4) {
       return FileError(path, absl::StrCat(name, " image has ", dims,

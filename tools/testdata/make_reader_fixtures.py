@@ -125,6 +125,17 @@ def write_mat_v5(out):
     scipy.io.savemat(os.path.join(d, "sol_yxzt_pat1.mat"), {"sol_yxzt": sol}, format="5")
 
 
+def set_matlab_class(obj, name):
+    """MATLAB_class as MATLAB writes it: a fixed-length, NUL-terminated ASCII string (libmatio
+    does not recognise h5py's default NUL-padded strings)."""
+    import h5py
+    tid = h5py.h5t.C_S1.copy()
+    tid.set_size(len(name))
+    tid.set_strpad(h5py.h5t.STR_NULLTERM)
+    attr = h5py.h5a.create(obj.id, b"MATLAB_class", tid, h5py.h5s.create(h5py.h5s.SCALAR))
+    attr.write(np.array(name.encode(), dtype="S%d" % len(name)), mtype=tid)
+
+
 def write_mat_v73(out):
     """A MATLAB 7.3 file as MATLAB writes it: HDF5 with a 512-byte userblock whose first 128
     bytes are the MAT header, MATLAB_class attributes, arrays stored transposed."""
@@ -137,7 +148,7 @@ def write_mat_v73(out):
     mask = (f[0] % 2).astype(np.uint8)
     with h5py.File(path, "w", userblock_size=512, libver="earliest") as h5:
         g = h5.create_group("cjdata")
-        g.attrs["MATLAB_class"] = np.string_("struct")
+        set_matlab_class(g, "struct")
         names = ["label", "PID", "image", "tumorMask"]
         vlen = h5py.vlen_dtype(np.dtype("S1"))
         fields = np.empty(len(names), dtype=object)
@@ -145,14 +156,14 @@ def write_mat_v73(out):
             fields[i] = np.array(list(n), dtype="S1")
         g.attrs.create("MATLAB_fields", fields, dtype=vlen)
         ds = g.create_dataset("label", data=np.array([[3.0]]))
-        ds.attrs["MATLAB_class"] = np.string_("double")
+        set_matlab_class(ds, "double")
         ds = g.create_dataset("PID", data=np.array([[ord("4")], [ord("2")]], np.uint16))
-        ds.attrs["MATLAB_class"] = np.string_("char")
+        set_matlab_class(ds, "char")
         ds.attrs["MATLAB_int_decode"] = np.int32(2)
         ds = g.create_dataset("image", data=image.T)  # HDF5 holds the transpose.
-        ds.attrs["MATLAB_class"] = np.string_("int16")
+        set_matlab_class(ds, "int16")
         ds = g.create_dataset("tumorMask", data=mask.T)
-        ds.attrs["MATLAB_class"] = np.string_("logical")
+        set_matlab_class(ds, "logical")
         ds.attrs["MATLAB_int_decode"] = np.int32(1)
     text = (b"MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: Mon Jan  1 00:00:00 2018 "
             b"HDF5 schema 1.00 .")

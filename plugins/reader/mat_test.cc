@@ -1,0 +1,126 @@
+// "mat" reader on generated fixtures: MATLAB v5 (scipy.io.savemat) and a realistic v7.3
+// (HDF5 with the 512-byte MATLAB userblock, as MATLAB writes Brain Tumor figshare files).
+// MATLAB arrays are (y, x, z[, t]); fixtures hold f = x + 10 y + 100 z (+ 1000 t).
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "core/image_reader.h"
+#include "core/registry.h"
+#include "gtest/gtest.h"
+#include "plugins/reader/mat.pb.h"
+#include "plugins/reader/test_util.h"
+
+namespace genesis {
+namespace {
+
+absl::StatusOr<std::vector<Volume>> ReadWith(const MatReaderOptions& options,
+                                             const std::string& path) {
+  auto reader = Registry<ImageReader>::Get().Create("mat", options);
+  if (!reader.ok()) return reader.status();
+  EXPECT_TRUE((*reader)->CanRead(path));
+  return (*reader)->Read(path);
+}
+
+void ExpectF(const Volume& v, int depth, double offset, int z_offset = 0) {
+  ASSERT_EQ(v.size, (std::array<int64_t, 3>{5, 4, depth}));
+  for (int z = 0; z < depth; ++z) {
+    for (int y = 0; y < 4; ++y) {
+      for (int x = 0; x < 5; ++x) {
+        ASSERT_EQ(v.at(x, y, z), static_cast<float>(x + 10 * y + 100 * (z + z_offset) + offset))
+            << "(" << x << "," << y << "," << z << ")";
+      }
+    }
+  }
+}
+
+TEST(MatReaderTest, V5DefaultPicksLargestArray) {
+  GENESIS_REQUIRE_FIXTURES(dir);
+  auto volumes = ReadWith(MatReaderOptions(), dir + "/mat/v5.mat");
+  ASSERT_TRUE(volumes.ok()) << volumes.status();
+  ASSERT_EQ(volumes->size(), 1u);
+  ExpectF((*volumes)[0], 3, -50);  // "img" (4x5x3) beats "cjdata.image" (4x5).
+  EXPECT_EQ((*volumes)[0].bits_stored, 16);
+}
+
+TEST(MatReaderTest, V5DottedStructPath) {
+  GENESIS_REQUIRE_FIXTURES(dir);
+  MatReaderOptions options;
+  options.set_variable("cjdata.image");
+  auto volumes = ReadWith(options, dir + "/mat/v5.mat");
+  ASSERT_TRUE(volumes.ok()) << volumes.status();
+  ASSERT_EQ(volumes->size(), 1u);
+  ExpectF((*volumes)[0], 1, -50);
+}
+
+TEST(MatReaderTest, V73FigshareStyleStruct) {
+  GENESIS_REQUIRE_FIXTURES(dir);
+  MatReaderOptions options;
+  options.set_variable("cjdata.image");
+  options.set_modality("MR");
+  auto volumes = ReadWith(options, dir + "/mat/v73.mat");
+  ASSERT_TRUE(volumes.ok()) << volumes.status();
+  ASSERT_EQ(volumes->size(), 1u);
+  ExpectF((*volumes)[0], 1, -50);
+  EXPECT_EQ((*volumes)[0].bits_stored, 16);
+  EXPECT_EQ((*volumes)[0].modality, Modality::kMR);
+  // Default choice: the largest non-logical numeric array is cjdata.image, not the mask.
+  auto by_default = ReadWith(MatReaderOptions(), dir + "/mat/v73.mat");
+  ASSERT_TRUE(by_default.ok()) << by_default.status();
+  ExpectF((*by_default)[0], 1, -50);
+}
+
+TEST(MatReaderTest, CardiacYxztTimeModes) {
+  GENESIS_REQUIRE_FIXTURES(dir);
+  const std::string path = dir + "/mat/sol_yxzt_pat1.mat";
+  MatReaderOptions options;
+  auto per_frame = ReadWith(options, path);
+  ASSERT_TRUE(per_frame.ok()) << per_frame.status();
+  ASSERT_EQ(per_frame->size(), 2u);
+  ExpectF((*per_frame)[0], 3, 0);
+  ExpectF((*per_frame)[1], 3, 1000);
+  EXPECT_EQ((*per_frame)[0].bits_stored, 0);  // double
+
+  options.set_time_mode(MatReaderOptions::FRAMES_AS_SLICES);
+  auto stacked = ReadWith(options, path);
+  ASSERT_TRUE(stacked.ok()) << stacked.status();
+  ASSERT_EQ(stacked->size(), 1u);
+  ASSERT_EQ((*stacked)[0].size, (std::array<int64_t, 3>{5, 4, 6}));
+  EXPECT_EQ((*stacked)[0].at(1, 2, 2), 1 + 20 + 200);
+  EXPECT_EQ((*stacked)[0].at(1, 2, 3), 1 + 20 + 0 + 1000);  // frame 1, z 0
+
+  options.set_time_mode(MatReaderOptions::FIRST_FRAME);
+  auto first = ReadWith(options, path);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->size(), 1u);
+  ExpectF((*first)[0], 3, 0);
+}
+
+TEST(MatReaderTest, MissingVariableAndNonStructPathAreErrors) {
+  GENESIS_REQUIRE_FIXTURES(dir);
+  const std::string path = dir + "/mat/v5.mat";
+  MatReaderOptions options;
+  options.set_variable("nope");
+  auto missing = ReadWith(options, path);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_TRUE(absl::StrContains(missing.status().message(), path)) << missing.status();
+  EXPECT_TRUE(absl::StrContains(missing.status().message(), "nope")) << missing.status();
+  EXPECT_TRUE(absl::StrContains(missing.status().message(), "cjdata")) << missing.status();
+
+  options.set_variable("img.field");
+  auto not_struct = ReadWith(options, path);
+  ASSERT_FALSE(not_struct.ok());
+  EXPECT_TRUE(absl::StrContains(not_struct.status().message(), "not a struct"));
+
+  options.set_variable("cjdata.PID");  // char array
+  auto chars = ReadWith(options, path);
+  ASSERT_FALSE(chars.ok());
+
+  options.set_variable("cjdata..image");
+  auto bad = Registry<ImageReader>::Get().Create("mat", options);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(absl::StartsWith(bad.status().message(), "variable:")) << bad.status();
+}
+
+}  // namespace
+}  // namespace genesis
