@@ -35,10 +35,16 @@ int RunMain(const std::vector<std::string>& args) {
     std::cerr << experiment.status().message() << "\n";
     return 1;
   }
-  absl::Status status = RunExperiment(*experiment);
-  if (!status.ok()) {
-    std::cerr << "genesis run " << args[0] << " failed: " << status.message() << "\n";
+  auto summary = RunExperiment(*experiment);
+  if (!summary.ok()) {
+    std::cerr << "genesis run " << args[0] << " failed: " << summary.status().message() << "\n";
     return 1;
+  }
+  if (summary->skipped > 0) {
+    std::cerr << "run complete with " << summary->skipped << " skipped input(s), listed in "
+              << absl::StrJoin(summary->skip_reports, ", ") << "\n";
+    std::cout << "run complete: " << experiment->output_dir() << "\n";
+    return 3;
   }
   std::cout << "run complete: " << experiment->output_dir() << "\n";
   return 0;
@@ -133,7 +139,9 @@ int PluginsMain(const std::vector<std::string>& args) {
 
 }  // namespace
 
-GENESIS_REGISTER_COMMAND("run", "FILE [path=value ...]  run an experiment (overrides optional)",
+GENESIS_REGISTER_COMMAND("run",
+                         "FILE [path=value ...]  run an experiment; exit 0 ok, 1 failed, 3 "
+                         "completed but some inputs were skipped",
                          &RunMain);
 GENESIS_REGISTER_COMMAND("validate", "FILE...  parse and validate experiments; touches no data",
                          &ValidateMain);

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "core/config.h"
@@ -55,7 +56,8 @@ int DefaultNumThreads() {
   return n == 0 ? 1 : static_cast<int>(n);
 }
 
-absl::Status RunExperiment(const Experiment& resolved) {
+absl::StatusOr<RunSummary> RunExperiment(const Experiment& resolved) {
+  RunSummary summary;
   std::error_code ec;
   const fs::path run_dir = fs::absolute(resolved.output_dir());
   fs::create_directories(run_dir, ec);
@@ -89,6 +91,7 @@ absl::Status RunExperiment(const Experiment& resolved) {
     context.seed = resolved.seed();
     context.device = resolved.device();
     context.num_threads = threads;
+    context.summary = &summary;
     fs::create_directories(context.stage_dir, ec);
 
     const fs::path done_marker = fs::path(context.stage_dir) / ".done";
@@ -121,7 +124,11 @@ absl::Status RunExperiment(const Experiment& resolved) {
     LOG(INFO) << "stage " << i << " (" << kind << ") done in "
               << absl::StrFormat("%.1f", seconds) << " s";
   }
-  return absl::OkStatus();
+  if (summary.skipped > 0) {
+    LOG(WARNING) << "run completed with " << summary.skipped << " skipped input(s); see "
+                 << absl::StrJoin(summary.skip_reports, ", ");
+  }
+  return summary;
 }
 
 }  // namespace genesis

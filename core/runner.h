@@ -8,14 +8,17 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "core/proto/experiment.pb.h"
+#include "core/stage.h"
 
 namespace genesis {
 
 // Threads used when Experiment.num_threads is 0: every core the machine has.
 int DefaultNumThreads();
 
-absl::Status RunExperiment(const Experiment& resolved);
+// Runs every stage; the summary tells whether inputs were skipped along the way.
+absl::StatusOr<RunSummary> RunExperiment(const Experiment& resolved);
 
 }  // namespace genesis
 

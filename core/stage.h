@@ -11,7 +11,9 @@
 #ifndef GENESIS_CORE_STAGE_H_
 #define GENESIS_CORE_STAGE_H_
 
+#include <cstdint>
 #include <string>
+#include <vector>
 #include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
@@ -21,6 +23,16 @@
 
 namespace genesis {
 
+// What a whole run reports besides success: skipped inputs and where they are listed.
+struct RunSummary {
+  int64_t skipped = 0;
+  std::vector<std::string> skip_reports;  // e.g. <run>/00_corpus/skipped.csv
+  void AddSkipped(int64_t count, const std::string& report) {
+    skipped += count;
+    if (count > 0) skip_reports.push_back(report);
+  }
+};
+
 struct RunContext {
   const Experiment* experiment = nullptr;  // Resolved config.
   std::string run_dir;                     // Absolute path, exists.
@@ -29,6 +41,10 @@ struct RunContext {
   uint64_t seed = 0;
   std::string device;                      // "cpu", "cuda", "cuda:1".
   int num_threads = 1;                     // Resolved (>= 1).
+  // Inputs a stage had to skip (unreadable files, corrupt slices) while still completing: the
+  // stage adds the count and names its report; `genesis run` finishes every stage and then
+  // exits with code 3 ("completed with skipped inputs"). Never null inside Run().
+  RunSummary* summary = nullptr;
 
   // The output folder of the most recent earlier stage of `kind` in this run, or NotFound.
   absl::StatusOr<std::string> EarlierStageDir(absl::string_view kind) const;

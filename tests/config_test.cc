@@ -34,6 +34,8 @@ class RecordingPretrain : public StageRunner {
   }
   absl::Status Run(const RunContext& context) override {
     ++g_stage_runs;
+    // A batch size of 5 plays "some inputs were skipped" for the summary test.
+    if (options_.batch_size() == 5) context.summary->AddSkipped(2, context.stage_dir + "/skipped.csv");
     return WriteFileAtomically(context.stage_dir + "/ran.txt",
                                absl::StrCat("batch ", options_.batch_size()));
   }
@@ -208,8 +210,12 @@ TEST(RunnerTest, WritesRunFolderAndSkipsCompletedStages) {
   auto changed = LoadExperiment(path, {absl::StrCat("output_dir=\"", dir, "\""),
                                        "stage[0].pretrain.batch_size=5"});
   ASSERT_TRUE(changed.ok());
-  ASSERT_TRUE(RunExperiment(*changed).ok());
+  auto summary = RunExperiment(*changed);
+  ASSERT_TRUE(summary.ok());
   EXPECT_EQ(g_stage_runs, 2);
+  EXPECT_EQ(summary->skipped, 2);
+  ASSERT_EQ(summary->skip_reports.size(), 1u);
+  EXPECT_THAT(summary->skip_reports[0], HasSubstr("00_pretrain/skipped.csv"));
 }
 
 }  // namespace
