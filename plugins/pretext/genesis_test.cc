@@ -44,7 +44,7 @@ TEST(GenesisTest, StepFrequenciesMatchOfficialProbabilities) {
   int flips[4] = {0, 0, 0, 0}, shuffled = 0, nonlinear = 0, inverted = 0, in = 0, out = 0;
   for (int i = 0; i < n; ++i) {
     Image input = original, target = original;
-    RandomStream rng(2024, RandomStream::kPretext, 1, i);
+    RandomStream rng(2024 + i, RandomStream::kPretext, 1, i);  // Many seeds and indices.
     GenesisTrace trace;
     ApplyGenesis(o, input, target, rng, &trace);
     ++flips[trace.flips];

@@ -6,7 +6,7 @@
 //     [type.googleapis.com/genesis.NonlinearOptions] { prob: 0.9 inversion_prob: 0.5 } } }
 //
 // Accuracy: the official code samples the curve at 100000 points and np.interp()s through
-// them. Here the curve is sampled at 2 * lut_size points and resampled exactly (piecewise
+// them. Here the curve is sampled at lut_size + 1 points and resampled exactly (piecewise
 // linear, like np.interp) onto a uniform table of lut_size + 1 knots; pixels interpolate
 // linearly in the table. nonlinear_test compares against the official 100000-point
 // construction: the largest difference over random curves is ~5e-4 at lut_size 8192 (near a
@@ -38,7 +38,7 @@ void BuildBezierLut(const std::array<double, 4>& control, bool inverted, int lut
   const auto [p1x, p1y, p2x, p2y] = control;
   // Standard Bernstein form B(u) = 3(1-u)^2 u P1 + 3(1-u) u^2 P2 + u^3 (P0 = 0, P3 = 1).
   // The official bernstein_poly runs t the other way (t = 1 - u); the sample set is the same.
-  const int n = 2 * lut_size;
+  const int n = lut_size;
   thread_local std::vector<double> xs, ys;
   xs.resize(n + 1);
   ys.resize(n + 1);
