@@ -47,8 +47,8 @@ class ChestXray14Source : public DatasetSource {
     const int image_col = table.Column("Image Index");
     const int finding_col = table.Column("Finding Labels");
     const int patient_col = table.Column("Patient ID");
-    const int follow_col = table.Column("Follow-up #");     // Optional.
-    const int view_col = table.Column("View Position");     // Optional.
+    const int follow_col = table.Column("Follow-up #");  // Optional.
+    const int view_col = table.Column("View Position");  // Optional.
 
     std::map<std::string, std::string> png_by_name;
     GENESIS_ASSIGN_OR_RETURN(std::vector<std::string> files, dataset::ListFilesRecursive(root));
@@ -75,8 +75,8 @@ class ChestXray14Source : public DatasetSource {
           ++missing;
           continue;
         }
-        return absl::NotFoundError(absl::StrCat(where, ": image '", row[image_col],
-                                                "' not found under ", root));
+        return absl::NotFoundError(
+            absl::StrCat(where, ": image '", row[image_col], "' not found under ", root));
       }
       int64_t follow_up = 0;
       if (follow_col >= 0 && !absl::SimpleAtoi(row[follow_col], &follow_up)) {

@@ -38,8 +38,7 @@ TEST(ChestXray14Test, GroupsImagesPerPatientByFollowUp) {
 }
 
 TEST(ChestXray14Test, Errors) {
-  EXPECT_EQ(ScanWith("chestxray14", ChestXray14Options()).status().message(),
-            "root: must be set");
+  EXPECT_EQ(ScanWith("chestxray14", ChestXray14Options()).status().message(), "root: must be set");
   const std::string dir = dataset::ScratchDir("cxr14_broken");
   ChestXray14Options options;
   options.set_root(dir);
@@ -52,16 +51,19 @@ TEST(ChestXray14Test, Errors) {
   auto no_column = ScanWith("chestxray14", options);
   EXPECT_EQ(no_column.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(no_column.status().message(),
-            dir + "/Data_Entry_2017.csv: missing column 'Patient ID' (columns: Image Index, "
-                  "Finding Labels, Follow-up #)");
+            dir +
+                "/Data_Entry_2017.csv: missing column 'Patient ID' (columns: Image Index, "
+                "Finding Labels, Follow-up #)");
 
   dataset::WriteText(dir + "/Data_Entry_2017.csv",
                      "Image Index,Finding Labels,Follow-up #,Patient ID\n"
                      "00000001_000.png,Hernia,0,1\n");
   auto missing = ScanWith("chestxray14", options);
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(missing.status().message(), dir + "/Data_Entry_2017.csv:2: image '00000001_000.png' "
-                                              "not found under " + dir);
+  EXPECT_EQ(missing.status().message(), dir +
+                                            "/Data_Entry_2017.csv:2: image '00000001_000.png' "
+                                            "not found under " +
+                                            dir);
   options.set_skip_missing_images(true);
   auto skipped = ScanWith("chestxray14", options);
   ASSERT_TRUE(skipped.ok()) << skipped.status();

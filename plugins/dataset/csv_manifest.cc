@@ -10,9 +10,9 @@
 //
 // Required columns: dataset, patient_id, modality (CT, MR/MRI, XR/X-ray/CR/DX), body_part, file
 // (relative to `root`; the manifest defaults to <root>/manifest.csv). Optional slice_count
-// (records sum it when every row of a patient has one). Other columns become labels: one value when all rows of
-// the patient agree, else the per-file values comma-joined in file order. Rows of one patient
-// must agree on modality and body_part. Records keep the manifest's first-appearance order.
+// (records sum it when every row of a patient has one). Other columns become labels: one value when
+// all rows of the patient agree, else the per-file values comma-joined in file order. Rows of one
+// patient must agree on modality and body_part. Records keep the manifest's first-appearance order.
 
 #include <map>
 #include <string>
@@ -72,8 +72,7 @@ class CsvManifestSource : public DatasetSource {
       const std::string where = absl::StrCat(csv, ":", i + 2);
       for (int c : {dataset_col, patient_col, modality_col, file_col}) {
         if (row[c].empty()) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(where, ": empty '", table.header[c], "'"));
+          return absl::InvalidArgumentError(absl::StrCat(where, ": empty '", table.header[c], "'"));
         }
       }
       auto modality = ParseModality(row[modality_col]);
@@ -99,10 +98,10 @@ class CsvManifestSource : public DatasetSource {
       }
       Group& g = groups[it->second];
       if (g.record.modality != *modality || g.record.body_part != row[body_col]) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            where, ": patient '", g.record.patient_id, "' was ", ModalityName(g.record.modality),
-            "/", g.record.body_part, " on an earlier line, here ", row[modality_col], "/",
-            row[body_col]));
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": patient '", g.record.patient_id, "' was ",
+                         ModalityName(g.record.modality), "/", g.record.body_part,
+                         " on an earlier line, here ", row[modality_col], "/", row[body_col]));
       }
       g.record.files.push_back(file);
       int64_t slices = -1;

@@ -53,8 +53,7 @@ TEST(CsvManifestTest, SliceCountsAndVaryingLabels) {
 }
 
 TEST(CsvManifestTest, Errors) {
-  EXPECT_EQ(ScanWith("csv_manifest", CsvManifestOptions()).status().message(),
-            "root: must be set");
+  EXPECT_EQ(ScanWith("csv_manifest", CsvManifestOptions()).status().message(), "root: must be set");
   const std::string dir = dataset::ScratchDir("manifest_broken");
   CsvManifestOptions options;
   options.set_root(dir);
@@ -66,8 +65,9 @@ TEST(CsvManifestTest, Errors) {
   auto no_column = ScanWith("csv_manifest", options);
   EXPECT_EQ(no_column.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(no_column.status().message(),
-            dir + "/manifest.csv: missing column 'body_part' (columns: dataset, patient_id, "
-                  "modality, file)");
+            dir +
+                "/manifest.csv: missing column 'body_part' (columns: dataset, patient_id, "
+                "modality, file)");
 
   dataset::WriteText(dir + "/manifest.csv",
                      "dataset,patient_id,modality,body_part,file\nD,1,PET,head,a.nii\n");

@@ -191,9 +191,8 @@ absl::StatusOr<int> RequireColumn(const CsvTable& table, absl::string_view name,
                                   absl::string_view path) {
   const int column = table.Column(name);
   if (column < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": missing column '", name,
-                                                   "' (columns: ",
-                                                   absl::StrJoin(table.header, ", "), ")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": missing column '", name, "' (columns: ", absl::StrJoin(table.header, ", "), ")"));
   }
   return column;
 }
@@ -317,6 +316,42 @@ absl::StatusOr<int64_t> HeaderSliceCount(const std::string& path) {
   }
   if (absl::EndsWithIgnoreCase(name, ".npy")) return NpySlices(path);
   return int64_t{-1};
+}
+
+absl::StatusOr<int64_t> TotalSliceCount(const std::vector<std::string>& files) {
+  int64_t total = 0;
+  for (const std::string& file : files) {
+    GENESIS_ASSIGN_OR_RETURN(int64_t n, HeaderSliceCount(file));
+    if (n < 0) return int64_t{-1};
+    total += n;
+  }
+  return total;
+}
+
+absl::Status CheckAnalyzePair(const std::string& path) {
+  if (!absl::EndsWithIgnoreCase(path, ".hdr")) return absl::OkStatus();
+  const std::string stem = path.substr(0, path.size() - 4);
+  for (const char* ext : {".img", ".IMG", ".img.gz"}) {
+    if (IsFile(stem + ext)) return absl::OkStatus();
+  }
+  return absl::NotFoundError(absl::StrCat(path, ": missing its .img (Analyze 7.5 needs both)"));
+}
+
+bool IsVolumeFile(absl::string_view path) {
+  for (absl::string_view ext : {".hdr", ".nii", ".nii.gz", ".mhd", ".mha", ".nrrd", ".nhdr"}) {
+    if (absl::EndsWithIgnoreCase(path, ext)) return true;
+  }
+  return false;
+}
+
+std::string FindComponent(const std::string& root, const std::string& dir,
+                          const std::function<std::string(absl::string_view)>& match) {
+  const fs::path rel = fs::path(dir).lexically_relative(root);
+  for (const fs::path& part : rel) {
+    const std::string found = match(part.string());
+    if (!found.empty()) return found;
+  }
+  return "";
 }
 
 }  // namespace dataset

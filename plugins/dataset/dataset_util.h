@@ -10,6 +10,7 @@
 #ifndef GENESIS_PLUGINS_DATASET_DATASET_UTIL_H_
 #define GENESIS_PLUGINS_DATASET_DATASET_UTIL_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,21 @@ absl::StatusOr<std::string> ReadPrefix(const std::string& path, size_t max_bytes
 // the slice axis of MRNet's slices x H x W arrays). -1 when unknown; an error only when the
 // header is present but malformed.
 absl::StatusOr<int64_t> HeaderSliceCount(const std::string& path);
+
+// Sum of HeaderSliceCount over `files`; -1 when any is unknown.
+absl::StatusOr<int64_t> TotalSliceCount(const std::vector<std::string>& files);
+
+// An Analyze .hdr needs its .img beside it: NotFound "<hdr>: missing its .img" otherwise.
+// OK for any other file.
+absl::Status CheckAnalyzePair(const std::string& path);
+
+// Image files a reader can open as a volume: .hdr (Analyze), .nii, .nii.gz, .mhd, .mha, .nrrd.
+bool IsVolumeFile(absl::string_view path);
+
+// The first path component of `dir` (relative to `root`, `root` itself excluded, `dir` included)
+// for which `match` returns a non-empty string; "" when none does.
+std::string FindComponent(const std::string& root, const std::string& dir,
+                          const std::function<std::string(absl::string_view)>& match);
 
 }  // namespace dataset
 }  // namespace genesis

@@ -9,8 +9,8 @@ namespace dataset {
 namespace {
 
 TEST(DatasetUtilTest, NaturalOrder) {
-  std::vector<std::string> names = {"image10.png", "image2.png", "image1.png", "a", "007.png",
-                                    "010.png", "8.png"};
+  std::vector<std::string> names = {"image10.png", "image2.png", "image1.png", "a",
+                                    "007.png",     "010.png",    "8.png"};
   NaturalSort(&names);
   EXPECT_EQ(names, (std::vector<std::string>{"007.png", "8.png", "010.png", "a", "image1.png",
                                              "image2.png", "image10.png"}));

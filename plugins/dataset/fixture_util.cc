@@ -40,8 +40,8 @@ std::string MakeFixture(const std::string& name) {
   const std::string out = absl::StrCat(TmpDir(), "/fixtures");
   const std::string root = absl::StrCat(out, "/", name);
   if (made->count(name)) return root;
-  const std::string command = absl::StrCat("/usr/bin/python3 '", ScriptPath(), "' '", out,
-                                           "' --only ", name);
+  const std::string command =
+      absl::StrCat("/usr/bin/python3 '", ScriptPath(), "' '", out, "' --only ", name);
   const int rc = std::system(command.c_str());
   if (rc != 0) {
     ADD_FAILURE() << "fixture generator failed (" << rc << "): " << command;

@@ -30,7 +30,8 @@ namespace {
 absl::Status CheckMetaImageData(const std::string& mhd) {
   GENESIS_ASSIGN_OR_RETURN(std::string header, dataset::ReadPrefix(mhd, 1 << 16));
   for (absl::string_view line : absl::StrSplit(header, '\n')) {
-    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(line, absl::MaxSplits('=', 1));
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(line, absl::MaxSplits('=', 1));
     if (absl::StripAsciiWhitespace(kv.first) != "ElementDataFile") continue;
     const std::string data(absl::StripAsciiWhitespace(kv.second));
     if (data == "LOCAL" || absl::StartsWith(data, "LIST")) return absl::OkStatus();
@@ -40,7 +41,8 @@ absl::Status CheckMetaImageData(const std::string& mhd) {
     }
     return absl::OkStatus();
   }
-  return absl::InvalidArgumentError(absl::StrCat(mhd, ": MetaImage header without ElementDataFile"));
+  return absl::InvalidArgumentError(
+      absl::StrCat(mhd, ": MetaImage header without ElementDataFile"));
 }
 
 class Luna16Source : public DatasetSource {

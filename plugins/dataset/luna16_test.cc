@@ -82,8 +82,9 @@ TEST(Luna16Test, Errors) {
   auto bad_csv = ScanWith("luna16", options);
   EXPECT_EQ(bad_csv.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(bad_csv.status().message(),
-            dir + "/annotations.csv: missing column 'seriesuid' (columns: uid, coordX, coordY, "
-                  "coordZ, diameter_mm)");
+            dir +
+                "/annotations.csv: missing column 'seriesuid' (columns: uid, coordX, coordY, "
+                "coordZ, diameter_mm)");
 
   // An explicitly named annotations file must exist.
   options.set_annotations("CSVFILES/annotations.csv");

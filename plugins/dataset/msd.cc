@@ -37,8 +37,8 @@ absl::StatusOr<Modality> MsdModality(absl::string_view text) {
   auto parsed = ParseModality(text);
   if (parsed.ok()) return parsed;
   const std::string lower = absl::AsciiStrToLower(text);
-  for (absl::string_view mr : {"t1", "t2", "adc", "flair", "t1w", "t2w", "t1gd", "dwi", "mri",
-                               "pd", "swi"}) {
+  for (absl::string_view mr :
+       {"t1", "t2", "adc", "flair", "t1w", "t2w", "t1gd", "dwi", "mri", "pd", "swi"}) {
     if (lower == mr) return Modality::kMR;
   }
   return absl::InvalidArgumentError(absl::StrCat("unknown MSD modality '", text, "'"));
@@ -46,10 +46,11 @@ absl::StatusOr<Modality> MsdModality(absl::string_view text) {
 
 std::string BodyPartFor(const std::string& task_name) {
   static const auto* const kParts = new std::map<std::string, std::string>{
-      {"liver", "liver"},         {"prostate", "prostate"},   {"pancreas", "pancreas"},
-      {"hepaticvessel", "hepatic_vessel"}, {"spleen", "spleen"}, {"colon", "colon"},
-      {"braintumour", "brain"},   {"hippocampus", "brain"},   {"heart", "heart"},
-      {"lung", "lung"}};
+      {"liver", "liver"},       {"prostate", "prostate"},
+      {"pancreas", "pancreas"}, {"hepaticvessel", "hepatic_vessel"},
+      {"spleen", "spleen"},     {"colon", "colon"},
+      {"braintumour", "brain"}, {"hippocampus", "brain"},
+      {"heart", "heart"},       {"lung", "lung"}};
   auto it = kParts->find(absl::AsciiStrToLower(task_name));
   return it == kParts->end() ? absl::AsciiStrToLower(task_name) : it->second;
 }
@@ -97,9 +98,9 @@ class MsdSource : public DatasetSource {
     const std::string channel_key = absl::StrCat(options_.channel());
     auto channel_it = channels.find(channel_key);
     if (channel_it == channels.end()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("channel: ", options_.channel(), " is not in ", json_path,
-                       " \"modality\" (", channels.size(), " channel(s))"));
+      return absl::InvalidArgumentError(absl::StrCat("channel: ", options_.channel(), " is not in ",
+                                                     json_path, " \"modality\" (", channels.size(),
+                                                     " channel(s))"));
     }
     const std::string channel_name = channel_it->second.string_value();
     auto modality = MsdModality(channel_name);

@@ -43,9 +43,9 @@ absl::StatusOr<MuraPath> ParseMuraPath(absl::string_view path, bool has_image,
   std::vector<std::string> parts = absl::StrSplit(path, '/', absl::SkipEmpty());
   const size_t need = has_image ? 6 : 5;
   if (parts.size() != need) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        where, ": expected MURA-v1.1/<split>/<XR_TYPE>/patientNNNNN/studyN_<label>",
-        has_image ? "/imageN.png" : "/", ", got '", path, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": expected MURA-v1.1/<split>/<XR_TYPE>/patientNNNNN/studyN_<label>",
+                     has_image ? "/imageN.png" : "/", ", got '", path, "'"));
   }
   MuraPath p{parts[1], parts[2], parts[3], parts[4], has_image ? parts[5] : ""};
   return p;
@@ -71,8 +71,7 @@ class MuraSource : public DatasetSource {
     GENESIS_RETURN_IF_ERROR(dataset::CheckDirectory(root, "root"));
     std::vector<std::string> splits(options_.splits().begin(), options_.splits().end());
     if (splits.empty()) splits = {"train", "valid"};
-    const std::set<std::string> types(options_.study_types().begin(),
-                                      options_.study_types().end());
+    const std::set<std::string> types(options_.study_types().begin(), options_.study_types().end());
 
     struct Group {
       PatientRecord record;
@@ -87,8 +86,7 @@ class MuraSource : public DatasetSource {
       }
       return std::tie(std::get<1>(a), std::get<2>(a)) < std::tie(std::get<1>(b), std::get<2>(b));
     };
-    std::map<std::tuple<std::string, std::string, std::string>, Group, decltype(less)> groups(
-        less);
+    std::map<std::tuple<std::string, std::string, std::string>, Group, decltype(less)> groups(less);
 
     for (const std::string& split : splits) {
       const std::string studies_csv = absl::StrCat(root, "/", split, "_labeled_studies.csv");
@@ -136,9 +134,9 @@ class MuraSource : public DatasetSource {
         } else if (absl::EndsWith(p.study, "_negative")) {
           label = "0";
         } else {
-          return absl::InvalidArgumentError(absl::StrCat(
-              where, ": study '", p.study, "' has no label in ", studies_csv,
-              " and no _positive/_negative suffix"));
+          return absl::InvalidArgumentError(absl::StrCat(where, ": study '", p.study,
+                                                         "' has no label in ", studies_csv,
+                                                         " and no _positive/_negative suffix"));
         }
         Group& g = groups[{p.patient, p.study_type, split}];
         if (g.record.files.empty()) {

@@ -24,11 +24,12 @@ TEST(MuraTest, RecordsPerPatientAndStudyType) {
   EXPECT_EQ(p1.patient_id, "patient00001");
   EXPECT_EQ(p1.modality, Modality::kXRay);
   EXPECT_EQ(p1.body_part, "shoulder");
-  EXPECT_EQ(Relative(p1.files, Root()),
-            (std::vector<std::string>{"train/XR_SHOULDER/patient00001/study1_positive/image1.png",
-                                      "train/XR_SHOULDER/patient00001/study1_positive/image2.png",
-                                      "train/XR_SHOULDER/patient00001/study1_positive/image3.png",
-                                      "train/XR_SHOULDER/patient00001/study2_negative/image1.png"}));
+  EXPECT_EQ(
+      Relative(p1.files, Root()),
+      (std::vector<std::string>{"train/XR_SHOULDER/patient00001/study1_positive/image1.png",
+                                "train/XR_SHOULDER/patient00001/study1_positive/image2.png",
+                                "train/XR_SHOULDER/patient00001/study1_positive/image3.png",
+                                "train/XR_SHOULDER/patient00001/study2_negative/image1.png"}));
   EXPECT_EQ(p1.slice_count, 4);
   EXPECT_EQ(p1.labels.at("split"), "train");
   EXPECT_EQ(p1.labels.at("study_type"), "XR_SHOULDER");
@@ -83,8 +84,9 @@ TEST(MuraTest, Errors) {
   auto contradiction = ScanWith("mura", options);
   EXPECT_EQ(contradiction.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(contradiction.status().message(),
-            dir + "/train_labeled_studies.csv:1: label 0 contradicts the study folder "
-                  "'study1_positive'");
+            dir +
+                "/train_labeled_studies.csv:1: label 0 contradicts the study folder "
+                "'study1_positive'");
 
   // A listed image that is not on disk.
   dataset::WriteText(dir + "/train_labeled_studies.csv",
@@ -94,8 +96,10 @@ TEST(MuraTest, Errors) {
   auto missing = ScanWith("mura", options);
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(missing.status().message(),
-            dir + "/train/XR_SHOULDER/patient00001/study1_positive/image1.png: missing (listed "
-                  "in " + dir + "/train_image_paths.csv:1)");
+            dir +
+                "/train/XR_SHOULDER/patient00001/study1_positive/image1.png: missing (listed "
+                "in " +
+                dir + "/train_image_paths.csv:1)");
 }
 
 }  // namespace

@@ -44,7 +44,8 @@ def phantom(shape, background, body, sphere, seed=0, noise=5.0):
     cx, cy, cz = (nx - 1) / 2.0, (ny - 1) / 2.0, (nz - 1) / 2.0
     inside = ((x - cx) / (0.45 * nx)) ** 2 + ((y - cy) / (0.35 * ny)) ** 2 <= 1.0
     r = max(2.0, min(nx, ny) / 6.0)
-    ball = (x - cx - nx / 8.0) ** 2 + (y - cy) ** 2 + ((z - cz) * (nx / max(nz, 1)) / 2.0) ** 2 <= r * r
+    dz = (z - cz) * (nx / max(nz, 1)) / 2.0
+    ball = (x - cx - nx / 8.0) ** 2 + (y - cy) ** 2 + dz ** 2 <= r * r
     vol = np.full((nx, ny, nz), float(background))
     vol[inside] = body
     vol[ball] = sphere
@@ -93,7 +94,8 @@ def write_png(path, image):
         raw_rows = np.ascontiguousarray(image.astype(np.uint8)).reshape(image.shape[0], -1)
     elif image.dtype == np.uint16:
         color_type, bit_depth = 0, 16
-        raw_rows = np.ascontiguousarray(image.astype(">u2")).view(np.uint8).reshape(image.shape[0], -1)
+        big_endian = np.ascontiguousarray(image.astype(">u2"))
+        raw_rows = big_endian.view(np.uint8).reshape(image.shape[0], -1)
     else:
         color_type, bit_depth = 0, 8
         raw_rows = np.ascontiguousarray(image.astype(np.uint8))
@@ -237,11 +239,22 @@ def savemat_v73(path, struct_name, fields):
                 ds.attrs.create("MATLAB_int_decode", np.int32(2))
             elif matlab_class_name == "logical":
                 ds.attrs.create("MATLAB_int_decode", np.int32(1))
-    text = b"MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: Mon Jan  1 00:00:00 2018 HDF5 schema 1.00 ."
+    text = (b"MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: Mon Jan  1 00:00:00 2018 "
+            b"HDF5 schema 1.00 .")
     header = text.ljust(116, b" ") + b"\x00" * 8 + b"\x00\x02" + b"IM"
     header = header.ljust(512, b"\x00")
     with open(path, "r+b") as f:
         f.write(header)
+
+
+def savemat_v5(path, variables):
+    """MATLAB v5 MAT-file via scipy, with a fixed header date so output is reproducible."""
+    import scipy.io
+    makedirs(os.path.dirname(path))
+    scipy.io.savemat(path, variables, format="5")
+    text = b"MATLAB 5.0 MAT-file Platform: posix, Created on: Mon Jan  1 00:00:00 2018"
+    with open(path, "r+b") as f:
+        f.write(text.ljust(116, b" "))
 
 
 def write_mhd(folder, stem, volume, spacing, origin, element_type="MET_SHORT"):
@@ -470,15 +483,13 @@ def make_mura(out):
 
 
 def make_cardiac_mri(out):
-    import scipy.io
     for p in (1, 2, 10):
         vol = mr_volume((32, 32, 3 + (p % 2)), seed=p).transpose(1, 0, 2)  # y, x, z
         frames = np.stack([np.roll(vol, t, axis=0) for t in range(4)], axis=-1)  # y, x, z, t
-        makedirs(out)
-        scipy.io.savemat(os.path.join(out, "sol_yxzt_pat%d.mat" % p),
-                         {"sol_yxzt": frames.astype(np.uint16)}, format="5")
-    scipy.io.savemat(os.path.join(out, "manual_seg_32points_pat1.mat"),
-                     {"manual_seg_32points": np.zeros((65, 2))}, format="5")
+        savemat_v5(os.path.join(out, "sol_yxzt_pat%d.mat" % p),
+                   {"sol_yxzt": frames.astype(np.uint16)})
+    savemat_v5(os.path.join(out, "manual_seg_32points_pat1.mat"),
+               {"manual_seg_32points": np.zeros((65, 2))})
 
 
 CXR14_HEADER = ["Image Index", "Finding Labels", "Follow-up #", "Patient ID", "Patient Age",
@@ -519,8 +530,7 @@ def make_brain_tumor_figshare(out):
             "tumorBorder": ("double", border),
             "tumorMask": ("logical", mask),
         })
-    import scipy.io
-    scipy.io.savemat(os.path.join(out, "cvind.mat"), {"cvind": np.array([[1], [2], [3], [1], [2]])})
+    savemat_v5(os.path.join(out, "cvind.mat"), {"cvind": np.array([[1], [2], [3], [1], [2]])})
     write_text(os.path.join(out, "README.txt"),
                "This brain tumor dataset containing 3064 T1-weighted contrast-inhanced images\n"
                "(fixture: 5 files). cjdata.label: 1 meningioma, 2 glioma, 3 pituitary tumor\n")
@@ -540,8 +550,8 @@ def make_oasis(out):
         write_analyze(os.path.join(base, "PROCESSED", "MPRAGE", "T88_111",
                                    "%s_mpr_n%d_anon_111_t88_masked_gfc.hdr" % (session, scans)),
                       mr_volume((16, 16, 8), seed=10 * s + 8), (1.0, 1.0, 1.0), ">i2")
-        write_analyze(os.path.join(base, "FSL_SEG",
-                                   "%s_mpr_n%d_anon_111_t88_masked_gfc_fseg.hdr" % (session, scans)),
+        fseg = "%s_mpr_n%d_anon_111_t88_masked_gfc_fseg.hdr" % (session, scans)
+        write_analyze(os.path.join(base, "FSL_SEG", fseg),
                       np.zeros((16, 16, 8)), (1.0, 1.0, 1.0), "u1")
         write_text(os.path.join(base, session + ".txt"), "SESSION ID: %s\nAGE: 74\n" % session)
     write_csv(os.path.join(out, "oasis_cross-sectional.csv"),
