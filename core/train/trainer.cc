@@ -396,6 +396,7 @@ absl::StatusOr<PretrainResult> Trainer::Run() {
       }
     }
     progress.EndEpoch();
+    result.last_epoch_images_per_s = progress.rate();
     GENESIS_ASSIGN_OR_RETURN(const double val_loss, Validate());
     const double train_loss =
         state_.train_loss_count > 0 ? state_.train_loss_sum / state_.train_loss_count : 0.0;

@@ -68,6 +68,7 @@ struct PretrainResult {
   bool early_stopped = false;
   bool resumed = false;
   std::string encoder_path;
+  double last_epoch_images_per_s = 0.0;  // Training throughput of the last epoch run here.
 };
 
 // Checks the trainer's own options (loss, optimizer, schedule, sizes); no data touched.
