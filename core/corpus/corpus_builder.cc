@@ -1,0 +1,375 @@
+#include "core/corpus/corpus_builder.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/corpus/manifest.h"
+#include "core/corpus/split.h"
+#include "core/corpus/summary.h"
+#include "core/csv.h"
+#include "core/dataset_source.h"
+#include "core/file_util.h"
+#include "core/image_reader.h"
+#include "core/preprocessor.h"
+#include "core/random.h"
+#include "core/sampler.h"
+#include "core/slice_store.h"
+#include "core/status_macros.h"
+#include "glog/logging.h"
+
+namespace genesis {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct NamedReader {
+  std::string name;
+  std::unique_ptr<ImageReader> reader;
+};
+
+// Where a plan's volume lives.
+struct VolumeRef {
+  size_t patient = 0;         // Index into patients.
+  size_t file = 0;            // Index into the patient's files.
+  int64_t volume_in_file = 0;
+  int reader = -1;            // Index into readers.
+  size_t manifest_row = 0;
+};
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+absl::StatusOr<std::vector<NamedReader>> MakeReaders(const CorpusStage& options) {
+  std::vector<NamedReader> readers;
+  std::vector<PluginSpec> specs(options.reader().begin(), options.reader().end());
+  if (specs.empty()) {
+    for (const std::string& name : Registry<ImageReader>::Get().Names()) {
+      PluginSpec spec;
+      spec.set_type(name);
+      specs.push_back(spec);
+    }
+  }
+  for (const PluginSpec& spec : specs) {
+    GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<ImageReader> reader,
+                             Registry<ImageReader>::Get().Create(spec));
+    readers.push_back({spec.type(), std::move(reader)});
+  }
+  if (readers.empty()) {
+    return absl::FailedPreconditionError(
+        "corpus: no image readers linked or configured (depend on //plugins/reader:all)");
+  }
+  return readers;
+}
+
+int FindReader(const std::vector<NamedReader>& readers, const std::string& path) {
+  for (size_t i = 0; i < readers.size(); ++i) {
+    if (readers[i].reader->CanRead(path)) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// Runs `fn(i)` for i in [0, n) on up to `threads` threads.
+void ParallelFor(int64_t n, int threads, const std::function<void(int64_t)>& fn) {
+  threads = static_cast<int>(std::min<int64_t>(std::max(1, threads), n));
+  if (threads <= 1) {
+    for (int64_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  std::atomic<int64_t> next{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (int64_t i = next++; i < n; i = next++) fn(i);
+    });
+  }
+  for (auto& t : pool) t.join();
+}
+
+absl::Status CheckPlans(const std::vector<SlicePlan>& plans, absl::string_view who) {
+  for (const SlicePlan& plan : plans) {
+    for (size_t i = 0; i < plan.selected.size(); ++i) {
+      const int64_t z = plan.selected[i];
+      if (z < 0 || z >= plan.num_slices || (i > 0 && z <= plan.selected[i - 1])) {
+        return absl::InternalError(absl::StrCat(
+            who, " produced an invalid selection for ", plan.patient->dataset, "/",
+            plan.patient->patient_id, " volume ", plan.volume_index, ": z ", z, " of ",
+            plan.num_slices, " (must be ascending, in range)"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateCorpusStage(const CorpusStage& o) {
+  GENESIS_RETURN_IF_ERROR(Annotate(SliceStoreWriter::Validate(o.store()), "store"));
+  GENESIS_RETURN_IF_ERROR(ValidateSplitOptions(o.split()));
+  if (o.num_threads() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("num_threads: must be >= 0, got ", o.num_threads()));
+  }
+  for (int i = 0; i < o.dataset_size(); ++i) {
+    if (o.dataset(i).source().type().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("dataset[", i, "].source: missing"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir, uint64_t seed,
+                         int num_threads, CorpusBuildResult* result) {
+  GENESIS_RETURN_IF_ERROR(ValidateCorpusStage(options));
+  *result = CorpusBuildResult();
+  const int threads = options.num_threads() > 0 ? options.num_threads() : std::max(1, num_threads);
+  const fs::path out(out_dir);
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (ec) return absl::PermissionDeniedError(absl::StrCat(out_dir, ": cannot create: ", ec.message()));
+  fs::remove_all(out / "store", ec);
+
+  GENESIS_ASSIGN_OR_RETURN(std::vector<NamedReader> readers, MakeReaders(options));
+  std::vector<std::unique_ptr<Preprocessor>> preprocessors;
+  for (const PluginSpec& spec : options.preprocessor()) {
+    GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<Preprocessor> p,
+                             Registry<Preprocessor>::Get().Create(spec));
+    preprocessors.push_back(std::move(p));
+  }
+  auto skip = [&](const std::string& file, const std::string& reason) {
+    LOG(WARNING) << "corpus: skipped " << file << ": " << reason;
+    result->skipped.emplace_back(file, reason);
+  };
+
+  // ---- Pass 1: scan, read every file once, plan. ----
+  const auto pass1_start = std::chrono::steady_clock::now();
+  std::deque<PatientRecord> patients;
+  std::vector<SlicePlan> plans;
+  std::vector<VolumeRef> refs;
+  std::vector<ManifestRow> manifest;
+  std::vector<size_t> dataset_begin;  // First plan of each dataset spec.
+  for (int d = 0; d < options.dataset_size(); ++d) {
+    dataset_begin.push_back(plans.size());
+    const DatasetSpec& spec = options.dataset(d);
+    const std::string where = absl::StrCat("dataset[", d, "] (", spec.source().type(), ")");
+    auto source = Registry<DatasetSource>::Get().Create(spec.source());
+    if (!source.ok()) return Annotate(source.status(), where);
+    auto records = (*source)->Scan();
+    if (!records.ok()) {
+      skip(where, std::string(records.status().message()));
+      continue;
+    }
+    LOG(INFO) << "corpus: " << where << ": " << records->size() << " patients";
+    for (PatientRecord& record : *records) {
+      patients.push_back(std::move(record));
+      PatientRecord& patient = patients.back();
+      const size_t patient_index = patients.size() - 1;
+      int64_t patient_volume = 0;
+      int64_t slices = 0;
+      for (size_t f = 0; f < patient.files.size(); ++f) {
+        const std::string& file = patient.files[f];
+        const int r = FindReader(readers, file);
+        if (r < 0) {
+          std::vector<std::string> names;
+          for (const auto& nr : readers) names.push_back(nr.name);
+          skip(file, absl::StrCat("no image reader accepts this file (tried ",
+                                  absl::StrJoin(names, ", "), ")"));
+          continue;
+        }
+        auto volumes = readers[r].reader->Read(file);
+        if (!volumes.ok()) {
+          skip(file, absl::StrCat(readers[r].name, ": ", volumes.status().message()));
+          continue;
+        }
+        for (size_t k = 0; k < volumes->size(); ++k) {
+          const Volume& v = (*volumes)[k];
+          if (v.size[0] <= 0 || v.size[1] <= 0 || v.size[2] <= 0 ||
+              static_cast<int64_t>(v.voxels.size()) != v.num_voxels()) {
+            skip(file, absl::StrCat("volume ", k, ": empty or inconsistent size ", v.size[0],
+                                    "x", v.size[1], "x", v.size[2]));
+            continue;
+          }
+          if (patient.modality == Modality::kUnknown) patient.modality = v.modality;
+          ManifestRow row;
+          row.dataset = patient.dataset;
+          row.patient_id = patient.patient_id;
+          row.modality = v.modality != Modality::kUnknown ? v.modality : patient.modality;
+          row.body_part = patient.body_part;
+          row.file = file;
+          row.volume_index = static_cast<int64_t>(k);
+          row.patient_volume = patient_volume;
+          row.slice_count = v.size[2];
+          row.width = v.size[0];
+          row.height = v.size[1];
+          row.spacing = v.spacing;
+          row.labels = patient.labels;
+          SlicePlan plan;
+          plan.patient = &patient;
+          plan.volume_index = patient_volume;
+          plan.num_slices = v.size[2];
+          plan.selected.resize(v.size[2]);
+          for (int64_t z = 0; z < v.size[2]; ++z) plan.selected[z] = z;
+          plans.push_back(std::move(plan));
+          refs.push_back({patient_index, f, static_cast<int64_t>(k), r, manifest.size()});
+          manifest.push_back(std::move(row));
+          ++patient_volume;
+          slices += v.size[2];
+        }
+      }
+      patient.slice_count = slices;
+    }
+  }
+  dataset_begin.push_back(plans.size());
+  result->patients = static_cast<int64_t>(patients.size());
+  result->volumes = static_cast<int64_t>(plans.size());
+
+  // ---- Sampling: per dataset, then corpus-wide balancers. ----
+  for (int d = 0; d < options.dataset_size(); ++d) {
+    const DatasetSpec& spec = options.dataset(d);
+    if (spec.sampler().type().empty()) continue;  // Keep all.
+    GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<Sampler> sampler,
+                             Registry<Sampler>::Get().Create(spec.sampler()));
+    std::vector<SlicePlan> part(std::make_move_iterator(plans.begin() + dataset_begin[d]),
+                                std::make_move_iterator(plans.begin() + dataset_begin[d + 1]));
+    RandomStream rng(seed, RandomStream::kSampling, static_cast<uint64_t>(d));
+    const std::string who = absl::StrCat("dataset[", d, "].sampler (", spec.sampler().type(), ")");
+    GENESIS_RETURN_IF_ERROR(Annotate(sampler->Apply(part, rng), who));
+    GENESIS_RETURN_IF_ERROR(CheckPlans(part, who));
+    std::move(part.begin(), part.end(), plans.begin() + dataset_begin[d]);
+  }
+  for (int j = 0; j < options.balancer_size(); ++j) {
+    GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<Sampler> balancer,
+                             Registry<Sampler>::Get().Create(options.balancer(j)));
+    RandomStream rng(seed, RandomStream::kSampling, 1000000u + static_cast<uint64_t>(j));
+    const std::string who = absl::StrCat("balancer[", j, "] (", options.balancer(j).type(), ")");
+    GENESIS_RETURN_IF_ERROR(Annotate(balancer->Apply(plans, rng), who));
+    GENESIS_RETURN_IF_ERROR(CheckPlans(plans, who));
+  }
+
+  // ---- Split by patient. ----
+  std::vector<PatientKey> keys;
+  for (const SlicePlan& plan : plans) keys.push_back({plan.patient->dataset, plan.patient->patient_id});
+  GENESIS_ASSIGN_OR_RETURN(PatientSplit split, PatientLevelSplit(keys, options.split(), seed));
+  GENESIS_RETURN_IF_ERROR(WriteSplitCsv((out / "split.csv").string(), split));
+  result->read_seconds = SecondsSince(pass1_start);
+
+  // ---- Pass 2: read again, preprocess, store. ----
+  const auto pass2_start = std::chrono::steady_clock::now();
+  GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<SliceStoreWriter> writer,
+                           SliceStoreWriter::Create((out / "store").string(), options.store()));
+  CorpusSummary summary;
+  std::vector<int64_t> stored_per_plan(plans.size(), 0);
+  size_t p = 0;
+  while (p < plans.size()) {
+    // Plans [p, q) share one file of one patient.
+    size_t q = p + 1;
+    while (q < plans.size() && refs[q].patient == refs[p].patient && refs[q].file == refs[p].file) ++q;
+    const PatientRecord& patient = *plans[p].patient;
+    const PatientKey key{patient.dataset, patient.patient_id};
+    const Split patient_split = split.at(key);
+    summary.AddPatient(patient.dataset, patient.patient_id, patient.modality, patient.body_part,
+                       patient_split);
+    bool any = false;
+    for (size_t i = p; i < q; ++i) any |= !plans[i].selected.empty();
+    if (any) {
+      const std::string& file = patient.files[refs[p].file];
+      auto volumes = readers[refs[p].reader].reader->Read(file);
+      if (!volumes.ok()) {
+        skip(file, absl::StrCat(readers[refs[p].reader].name, " (second read): ",
+                                volumes.status().message()));
+        p = q;
+        continue;
+      }
+      const uint64_t patient_hash = Fnv1a64(absl::StrCat(patient.dataset, "/", patient.patient_id));
+      for (size_t i = p; i < q; ++i) {
+        const SlicePlan& plan = plans[i];
+        if (plan.selected.empty()) continue;
+        const Volume& volume = (*volumes)[refs[i].volume_in_file];
+        const Modality modality = manifest[refs[i].manifest_row].modality;
+        std::vector<absl::StatusOr<Slice>> slices(plan.selected.size(),
+                                                  absl::UnknownError("not processed"));
+        ParallelFor(static_cast<int64_t>(plan.selected.size()), threads, [&](int64_t s) {
+          const int64_t z = plan.selected[s];
+          Slice slice = volume.AxialSlice(z);
+          slice.dataset = patient.dataset;
+          slice.patient_id = patient.patient_id;
+          slice.modality = modality;
+          RandomStream rng(seed, RandomStream::kPreprocess, patient_hash,
+                           (static_cast<uint64_t>(plan.volume_index) << 32) |
+                               static_cast<uint64_t>(z));
+          for (const auto& pre : preprocessors) {
+            absl::Status status = pre->Apply(slice, rng);
+            if (!status.ok()) {
+              slices[s] = status;
+              return;
+            }
+          }
+          slices[s] = std::move(slice);
+        });
+        for (size_t s = 0; s < slices.size(); ++s) {
+          const std::string what = absl::StrCat("volume ", refs[i].volume_in_file, " slice ",
+                                                plan.selected[s], ": ");
+          if (!slices[s].ok()) {
+            skip(file, absl::StrCat(what, slices[s].status().message()));
+            continue;
+          }
+          absl::Status added = writer->Add(*slices[s], patient_split);
+          if (absl::IsInvalidArgument(added)) {
+            skip(file, absl::StrCat(what, added.message()));
+            continue;
+          }
+          GENESIS_RETURN_IF_ERROR(added);
+          summary.AddSlice(patient.dataset, patient.patient_id);
+          ++stored_per_plan[i];
+          ++result->slices_stored;
+        }
+      }
+    }
+    p = q;
+  }
+  GENESIS_RETURN_IF_ERROR(writer->Finish());
+  writer.reset();
+  result->write_seconds = SecondsSince(pass2_start);
+
+  // ---- Leakage check on what was actually stored. ----
+  {
+    GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<SliceStoreReader> reader,
+                             SliceStoreReader::Open((out / "store").string()));
+    std::vector<SplitAssignment> assignments;
+    for (const auto& [k, s] : split) assignments.push_back({k, s, "split.csv"});
+    for (int s = 0; s < kNumSplits; ++s) {
+      const Split sp = static_cast<Split>(s);
+      result->slices_per_split[std::string(SplitName(sp))] = reader->size(sp);
+      for (int64_t i = 0; i < reader->size(sp); ++i) {
+        const StoredSliceInfo& info = reader->info(sp, i);
+        assignments.push_back({{info.dataset, info.patient_id}, sp,
+                               absl::StrCat("store ", SplitName(sp), " slice ", i)});
+      }
+    }
+    GENESIS_RETURN_IF_ERROR(CheckNoLeakage(assignments));
+  }
+
+  // ---- Manifest, summary, skipped report. ----
+  for (size_t i = 0; i < plans.size(); ++i) manifest[refs[i].manifest_row].selected_slices = stored_per_plan[i];
+  GENESIS_RETURN_IF_ERROR(WriteManifest((out / "manifest.csv").string(), manifest));
+  GENESIS_RETURN_IF_ERROR(summary.Write((out / "summary").string()));
+  result->slices_per_modality = summary.SlicesPerModality();
+  std::string skipped = CsvLine({"file", "reason"});
+  for (const auto& [file, reason] : result->skipped) skipped += CsvLine({file, reason});
+  GENESIS_RETURN_IF_ERROR(WriteFileAtomically((out / "skipped.csv").string(), skipped));
+  LOG(INFO) << "corpus: " << result->patients << " patients, " << result->volumes
+            << " volumes, " << result->slices_stored << " slices stored (train "
+            << result->slices_per_split["train"] << ", val " << result->slices_per_split["val"]
+            << ", test " << result->slices_per_split["test"] << "), "
+            << result->skipped.size() << " skipped";
+  return absl::OkStatus();
+}
+
+}  // namespace genesis
