@@ -6,9 +6,10 @@
 //     [type.googleapis.com/genesis.DeepLesionOptions] { root: "/data/DeepLesion" }
 //   } } } }
 //
-// Record: patient_id "000001", modality CT, slice_count = number of PNGs, labels: hu_offset
-// ("-32768": HU = stored value - 32768; the corpus stage must apply it), series (folder names,
-// comma-joined), lesions (key slices in DL_info.csv, when present).
+// Record: patient_id "000001", modality CT, slice_count = number of PNGs, labels: value_offset
+// ("-32768": HU = stored value - 32768; whoever reads the PNGs must add it, as
+// PngReaderOptions.value_offset does), series (folder names, comma-joined), lesions (key slices
+// in DL_info.csv, when present).
 
 #include <map>
 #include <string>
@@ -104,7 +105,7 @@ class DeepLesionSource : public DatasetSource {
         r.patient_id = patient;
         r.modality = Modality::kCT;
         r.body_part = options_.body_part();
-        r.labels["hu_offset"] = "-32768";
+        r.labels["value_offset"] = "-32768";
       }
       for (const std::string& f : files) {
         if (absl::EndsWithIgnoreCase(f, ".png")) r.files.push_back(f);
