@@ -170,7 +170,17 @@ absl::Status WriteBarChart(const std::string& path, const std::string& title,
   for (int i = 0; i < n; ++i) {
     max_value = std::max(max_value, whiskers ? std::max(values[i], high[i]) : values[i]);
   }
+  // Round the axis up to 1, 2, 2.5, 5 or 10 times a power of ten so quarter ticks are round.
   if (max_value <= 0) max_value = 1;
+  {
+    const double power = std::pow(10.0, std::floor(std::log10(max_value)));
+    for (double step : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+      if (step * power >= max_value * (1 - 1e-9)) {
+        max_value = step * power;
+        break;
+      }
+    }
+  }
   try {
     cv::Mat image(height, width, CV_8UC3, cv::Scalar(255, 255, 255));
     const cv::Scalar black(0, 0, 0), grey(200, 200, 200), bar(180, 119, 31);  // BGR.
@@ -182,7 +192,7 @@ absl::Status WriteBarChart(const std::string& path, const std::string& title,
       const double v = max_value * t / 4.0;
       const int x = x_of(v);
       cv::line(image, cv::Point(x, top), cv::Point(x, axis_y), grey, 1);
-      const std::string tick = v >= 10 ? absl::StrFormat("%.0f", v) : absl::StrFormat("%.2g", v);
+      const std::string tick = absl::StrFormat("%g", v);
       cv::putText(image, tick, cv::Point(x - 10, axis_y + 18), font, 0.4, black, 1, cv::LINE_AA);
     }
     cv::line(image, cv::Point(left, top), cv::Point(left, axis_y), black, 1);
