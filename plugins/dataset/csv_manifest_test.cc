@@ -52,6 +52,18 @@ TEST(CsvManifestTest, SliceCountsAndVaryingLabels) {
   EXPECT_EQ((*records)[0].labels.at("finding"), "none,mass");
 }
 
+TEST(CsvManifestTest, ListsTheBrokenFixtureWithoutReadingIt) {
+  // Sources only list files: bad contents are the readers' business (skipped-file report).
+  CsvManifestOptions options;
+  options.set_root(MakeFixture("broken"));
+  auto records = ScanWith("csv_manifest", options);
+  ASSERT_TRUE(records.ok()) << records.status();
+  ASSERT_EQ(records->size(), 8u);
+  EXPECT_EQ((*records)[2].patient_id, "good_dicom");
+  EXPECT_EQ(Relative((*records)[2].files, options.root()), std::vector<std::string>{"good/dicom"});
+  EXPECT_EQ((*records)[3].labels.at("expect"), "skip");
+}
+
 TEST(CsvManifestTest, Errors) {
   EXPECT_EQ(ScanWith("csv_manifest", CsvManifestOptions()).status().message(), "root: must be set");
   const std::string dir = dataset::ScratchDir("manifest_broken");

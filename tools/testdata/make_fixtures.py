@@ -7,7 +7,9 @@ Usage (system interpreter; needs numpy, nibabel, pydicom, scipy, h5py):
 
 Writes OUT_DIR/<name>/... for every dataset source name (msd, cq500, ct_lymph_nodes, chaos,
 deeplesion, mrnet, mura, cardiac_mri, chestxray14, brain_tumor_figshare, oasis, ibsr, luna16,
-csv_manifest). Each fixture mirrors the layout its owners distribute (folder and file names,
+csv_manifest), plus "broken": a csv_manifest dataset whose manifest lists good files and bad
+ones (truncated .nii.gz, corrupt/empty PNG, a DICOM series with a cut-short slice, a text file)
+with an "expect" column ("ok"/"skip") for skipped-file tests. Each fixture mirrors the layout its owners distribute (folder and file names,
 metadata CSV/JSON, junk files that real archives carry, e.g. macOS "._" files in MSD) with small
 phantoms (a bright sphere in an ellipsoidal body) in realistic intensity ranges:
 CT in HU (DICOM: uint16 + RescaleIntercept -1024; NIfTI/MetaImage: int16), MRI uint16/int16,
@@ -619,6 +621,41 @@ def make_csv_manifest(out):
                ["MyXR", "h7", "XR", "hand", "scans/hand.png", "0"]])
 
 
+def make_broken(out):
+    """A csv_manifest dataset seeded with bad files beside good ones, for skipped-file reports:
+    every good slice must survive, every bad file must be named with its reason."""
+    vol = ct_volume((16, 16, 4), seed=7)
+    write_nifti(os.path.join(out, "good", "ct.nii.gz"), vol, (1.0, 1.0, 2.0), dtype=np.int16)
+    write_png(os.path.join(out, "good", "xray.png"), xray_image(32, 32, seed=8))
+    write_dicom_series(os.path.join(out, "good", "dicom"), ct_volume((16, 16, 3), seed=9), "CT",
+                       ("broken", "good"), "BROKEN-1", spacing=(1.0, 1.0, 2.0))
+    # Truncated gzip stream (first half of a valid .nii.gz).
+    with open(os.path.join(out, "good", "ct.nii.gz"), "rb") as f:
+        data = f.read()
+    write_bytes(os.path.join(out, "bad", "truncated.nii.gz"), data[: len(data) // 2])
+    # Valid PNG signature, garbage after it.
+    write_bytes(os.path.join(out, "bad", "corrupt.png"), b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    write_bytes(os.path.join(out, "bad", "empty.png"), b"")
+    # A DICOM series with one slice cut short.
+    names = write_dicom_series(os.path.join(out, "bad", "dicom"), ct_volume((16, 16, 3), seed=10),
+                               "CT", ("broken", "bad"), "BROKEN-2", spacing=(1.0, 1.0, 2.0))
+    path = os.path.join(out, "bad", "dicom", names[1])
+    with open(path, "rb") as f:
+        data = f.read()
+    write_bytes(path, data[: len(data) - 200])
+    write_text(os.path.join(out, "bad", "notes.txt"), "not an image\n")
+    write_csv(os.path.join(out, "manifest.csv"),
+              ["dataset", "patient_id", "modality", "body_part", "file", "expect"],
+              [["Broken", "good_ct", "CT", "abdomen", "good/ct.nii.gz", "ok"],
+               ["Broken", "good_xr", "XR", "chest", "good/xray.png", "ok"],
+               ["Broken", "good_dicom", "CT", "abdomen", "good/dicom", "ok"],
+               ["Broken", "truncated", "CT", "abdomen", "bad/truncated.nii.gz", "skip"],
+               ["Broken", "corrupt", "XR", "chest", "bad/corrupt.png", "skip"],
+               ["Broken", "empty", "XR", "chest", "bad/empty.png", "skip"],
+               ["Broken", "bad_dicom", "CT", "abdomen", "bad/dicom", "skip"],
+               ["Broken", "unsupported", "XR", "chest", "bad/notes.txt", "skip"]])
+
+
 MAKERS = {
     "msd": make_msd,
     "cq500": make_cq500,
@@ -634,6 +671,7 @@ MAKERS = {
     "ibsr": make_ibsr,
     "luna16": make_luna16,
     "csv_manifest": make_csv_manifest,
+    "broken": make_broken,  # Not a dataset layout: csv_manifest with bad files (see above).
 }
 
 
