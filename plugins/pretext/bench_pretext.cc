@@ -59,20 +59,18 @@ int BenchPretext(const BenchOptions& options) {
     return 2;
   }
   // Enough slices for ~1-2 s of work at either size.
-  const int iterations =
-      options.iterations > 0 ? options.iterations
+  const int iterations = options.iterations > 0
+                             ? options.iterations
                              : std::max(200, static_cast<int>(4000LL * 224 * 224 / (size * size)));
   const std::vector<Image> pool = NoiseSlices(size, 16);
   const GenesisOptions defaults;
 
   // Warm up (thread-local scratch buffers, page faults), then the composite.
-  TimeStep(pool, std::min(iterations, 50), [&](Image& in, Image& tg, RandomStream& rng) {
+  TimeStep(pool, std::min(iterations, 50),
+           [&](Image& in, Image& tg, RandomStream& rng) { ApplyGenesis(defaults, in, tg, rng); });
+  const double composite = TimeStep(pool, iterations, [&](Image& in, Image& tg, RandomStream& rng) {
     ApplyGenesis(defaults, in, tg, rng);
   });
-  const double composite =
-      TimeStep(pool, iterations, [&](Image& in, Image& tg, RandomStream& rng) {
-        ApplyGenesis(defaults, in, tg, rng);
-      });
 
   // Each step forced on (prob 1), for the breakdown.
   const int step_iterations = std::max(50, iterations / 4);
@@ -88,24 +86,19 @@ int BenchPretext(const BenchOptions& options) {
   out_painting.set_prob(1.0);
   out_painting.set_in_painting_share(0.0);
   const double copy_only = TimeStep(pool, step_iterations, [](Image&, Image&, RandomStream&) {});
-  const double flip_ms = TimeStep(pool, step_iterations, [&](Image& in, Image& tg,
-                                                             RandomStream& rng) {
-    ApplyFlip(flip, in, tg, rng);
-  });
-  const double shuffle_ms = TimeStep(pool, step_iterations, [&](Image& in, Image&,
-                                                                RandomStream& rng) {
-    ApplyLocalShuffle(shuffle, in, rng);
-  });
-  const double nonlinear_ms = TimeStep(pool, step_iterations, [&](Image& in, Image&,
-                                                                  RandomStream& rng) {
-    ApplyNonlinear(nonlinear, in, rng);
-  });
-  const double in_ms = TimeStep(pool, step_iterations, [&](Image& in, Image&,
-                                                           RandomStream& rng) {
+  const double flip_ms =
+      TimeStep(pool, step_iterations,
+               [&](Image& in, Image& tg, RandomStream& rng) { ApplyFlip(flip, in, tg, rng); });
+  const double shuffle_ms =
+      TimeStep(pool, step_iterations,
+               [&](Image& in, Image&, RandomStream& rng) { ApplyLocalShuffle(shuffle, in, rng); });
+  const double nonlinear_ms =
+      TimeStep(pool, step_iterations,
+               [&](Image& in, Image&, RandomStream& rng) { ApplyNonlinear(nonlinear, in, rng); });
+  const double in_ms = TimeStep(pool, step_iterations, [&](Image& in, Image&, RandomStream& rng) {
     ApplyPainting(in_painting, in, rng);
   });
-  const double out_ms = TimeStep(pool, step_iterations, [&](Image& in, Image&,
-                                                            RandomStream& rng) {
+  const double out_ms = TimeStep(pool, step_iterations, [&](Image& in, Image&, RandomStream& rng) {
     ApplyPainting(out_painting, in, rng);
   });
 

@@ -45,8 +45,8 @@ class ContextRestoration : public PretextTask {
       for (int attempt = 0; attempt < options_.max_placement_attempts(); ++attempt) {
         const int64_t r2 = rng.UniformInt(0, rows - side_rows);
         const int64_t c2 = rng.UniformInt(0, cols - side_cols);
-        const bool overlap = r1 < r2 + side_rows && r2 < r1 + side_rows &&
-                             c1 < c2 + side_cols && c2 < c1 + side_cols;
+        const bool overlap = r1 < r2 + side_rows && r2 < r1 + side_rows && c1 < c2 + side_cols &&
+                             c2 < c1 + side_cols;
         if (overlap) continue;
         for (int64_t r = 0; r < side_rows; ++r) {
           float* a = input.pixels.data() + (r1 + r) * cols + c1;

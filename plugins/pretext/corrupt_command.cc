@@ -17,12 +17,11 @@
 #include <iostream>
 #include <map>
 #include <memory>
-#include <string>
-#include <vector>
-
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <string>
+#include <vector>
 
 #include "absl/flags/reflection.h"
 #include "absl/status/status.h"
@@ -122,9 +121,16 @@ absl::StatusOr<Image> LoadImage(const std::string& path, int64_t size) {
   }
   double scale = 1.0;
   switch (mat.depth()) {
-    case CV_8U: scale = 1.0 / 255; break;
-    case CV_16U: scale = 1.0 / 65535; break;
-    case CV_32F: case CV_64F: scale = 1.0; break;
+    case CV_8U:
+      scale = 1.0 / 255;
+      break;
+    case CV_16U:
+      scale = 1.0 / 65535;
+      break;
+    case CV_32F:
+    case CV_64F:
+      scale = 1.0;
+      break;
     default:
       return absl::InvalidArgumentError(
           absl::StrCat(path, ": unsupported pixel depth ", mat.depth()));
@@ -166,8 +172,8 @@ absl::Status WritePng(const Image& image, const std::string& path) {
 }
 
 // The pretext plugin's options message: its defaults, overridden by `text`.
-absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ParseOptions(
-    const std::string& pretext, const std::string& text) {
+absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ParseOptions(const std::string& pretext,
+                                                                        const std::string& text) {
   const PluginKindView* kind = PluginCatalog::Get().Find(PretextTask::kKind);
   std::string type;
   if (kind != nullptr) {
@@ -177,8 +183,7 @@ absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ParseOptions(
   }
   if (type.empty()) {
     return internal::UnknownPluginError(PretextTask::kKind, pretext,
-                                        Registry<PretextTask>::Get().Names(),
-                                        PretextTask::kTarget);
+                                        Registry<PretextTask>::Get().Names(), PretextTask::kTarget);
   }
   const google::protobuf::Descriptor* descriptor =
       google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(type);
@@ -188,8 +193,7 @@ absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ParseOptions(
   std::unique_ptr<google::protobuf::Message> options(
       google::protobuf::MessageFactory::generated_factory()->GetPrototype(descriptor)->New());
   if (!google::protobuf::TextFormat::ParseFromString(text, options.get())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("options: cannot parse '", text, "' as ", type));
+    return absl::InvalidArgumentError(absl::StrCat("options: cannot parse '", text, "' as ", type));
   }
   return options;
 }
@@ -222,11 +226,10 @@ absl::Status Corrupt(const CorruptArgs& args) {
   const std::string corrupted_path = args.out + "_corrupted.png";
   GENESIS_RETURN_IF_ERROR(WritePng(target, original_path));
   GENESIS_RETURN_IF_ERROR(WritePng(input, corrupted_path));
-  std::cout << "wrote " << original_path << " and " << corrupted_path << ": "
-            << input.width << "x" << input.height << " "
-            << (args.image.empty() ? "phantom" : args.image) << ", pretext " << args.pretext
-            << ", seed " << args.seed << " epoch " << args.epoch << " index " << args.index
-            << what << "\n";
+  std::cout << "wrote " << original_path << " and " << corrupted_path << ": " << input.width << "x"
+            << input.height << " " << (args.image.empty() ? "phantom" : args.image) << ", pretext "
+            << args.pretext << ", seed " << args.seed << " epoch " << args.epoch << " index "
+            << args.index << what << "\n";
   return absl::OkStatus();
 }
 

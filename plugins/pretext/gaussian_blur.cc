@@ -35,8 +35,8 @@ class GaussianBlur : public PretextTask {
     GENESIS_RETURN_IF_ERROR(internal::CheckRange("min_sigma", o.min_sigma(), 0.0, 100.0));
     GENESIS_RETURN_IF_ERROR(internal::CheckRange("max_sigma", o.max_sigma(), 0.0, 100.0));
     if (o.max_sigma() < o.min_sigma()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "max_sigma: must be >= min_sigma (", o.min_sigma(), "), got ", o.max_sigma()));
+      return absl::InvalidArgumentError(absl::StrCat("max_sigma: must be >= min_sigma (",
+                                                     o.min_sigma(), "), got ", o.max_sigma()));
     }
     GENESIS_RETURN_IF_ERROR(internal::CheckRange("truncate", o.truncate(), 0.5, 10.0));
     return absl::OkStatus();
@@ -90,6 +90,5 @@ class GaussianBlur : public PretextTask {
 }  // namespace
 }  // namespace genesis
 
-GENESIS_REGISTER_PRETEXT_TASK(genesis::GaussianBlur, "gaussian_blur",
-                              genesis::GaussianBlurOptions,
+GENESIS_REGISTER_PRETEXT_TASK(genesis::GaussianBlur, "gaussian_blur", genesis::GaussianBlurOptions,
                               "Gaussian blur, sigma uniform per image (mirrored borders).");

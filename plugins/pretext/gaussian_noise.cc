@@ -25,8 +25,8 @@ class GaussianNoise : public PretextTask {
     GENESIS_RETURN_IF_ERROR(internal::CheckRange("min_sigma", o.min_sigma(), 0.0, 10.0));
     GENESIS_RETURN_IF_ERROR(internal::CheckRange("max_sigma", o.max_sigma(), 0.0, 10.0));
     if (o.max_sigma() < o.min_sigma()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "max_sigma: must be >= min_sigma (", o.min_sigma(), "), got ", o.max_sigma()));
+      return absl::InvalidArgumentError(absl::StrCat("max_sigma: must be >= min_sigma (",
+                                                     o.min_sigma(), "), got ", o.max_sigma()));
     }
     return absl::OkStatus();
   }
@@ -59,6 +59,6 @@ class GaussianNoise : public PretextTask {
 }  // namespace
 }  // namespace genesis
 
-GENESIS_REGISTER_PRETEXT_TASK(genesis::GaussianNoise, "gaussian_noise",
-                              genesis::GaussianNoiseOptions,
-                              "Additive Gaussian noise, sigma uniform per image, clipped to [0, 1].");
+GENESIS_REGISTER_PRETEXT_TASK(
+    genesis::GaussianNoise, "gaussian_noise", genesis::GaussianNoiseOptions,
+    "Additive Gaussian noise, sigma uniform per image, clipped to [0, 1].");

@@ -161,9 +161,9 @@ TEST(GenesisTest, ValidatePathsNameNestedFields) {
 // finiteness and (all of ours) the [0, 1] range, on odd and tiny sizes too.
 TEST(PretextConformanceTest, EveryTaskBuildsFromDefaultsAndKeepsRange) {
   const std::vector<std::string> names = Registry<PretextTask>::Get().Names();
-  for (const char* expected : {"flip", "local_shuffle", "nonlinear", "in_painting",
-                               "out_painting", "painting", "genesis", "context_restoration",
-                               "gaussian_noise", "gaussian_blur"}) {
+  for (const char* expected :
+       {"flip", "local_shuffle", "nonlinear", "in_painting", "out_painting", "painting", "genesis",
+        "context_restoration", "gaussian_noise", "gaussian_blur"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), expected), names.end()) << expected;
   }
   for (const std::string& name : names) {

@@ -25,8 +25,8 @@ absl::Status ValidateInPaintingOptions(const InPaintingOptions& o) {
       internal::CheckRange("max_size_fraction", o.max_size_fraction(), 0.0, 1.0));
   if (o.max_size_fraction() < o.min_size_fraction()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("max_size_fraction: must be >= min_size_fraction (",
-                     o.min_size_fraction(), "), got ", o.max_size_fraction()));
+        absl::StrCat("max_size_fraction: must be >= min_size_fraction (", o.min_size_fraction(),
+                     "), got ", o.max_size_fraction()));
   }
   GENESIS_RETURN_IF_ERROR(internal::CheckAtLeast("margin", o.margin(), 0));
   return absl::OkStatus();
@@ -40,8 +40,7 @@ std::pair<int64_t, int64_t> PlaceWithMargin(int64_t dim, int64_t side, int64_t m
   return {rng.UniformInt(margin, hi), side};
 }
 
-void InPaint(const InPaintingOptions& o, Image& image, RandomStream& rng,
-             std::vector<Box>* boxes) {
+void InPaint(const InPaintingOptions& o, Image& image, RandomStream& rng, std::vector<Box>* boxes) {
   const int64_t rows = image.height, cols = image.width;
   if (rows <= 0 || cols <= 0) return;
   std::optional<FastRandom> noise;  // Forked once per image, only when something is painted.

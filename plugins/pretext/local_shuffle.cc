@@ -54,8 +54,10 @@ bool ApplyLocalShuffle(const LocalShuffleOptions& o, Image& image, RandomStream&
   FastRandom fast(rng.Fork());
   const int64_t rows = image.height, cols = image.width;
   if (rows <= 0 || cols <= 0 || o.num_blocks() <= 0) return true;
-  const int64_t max_rows = std::clamp<int64_t>(internal::FloorFraction(rows, o.max_block_fraction()), 1, rows);
-  const int64_t max_cols = std::clamp<int64_t>(internal::FloorFraction(cols, o.max_block_fraction()), 1, cols);
+  const int64_t max_rows =
+      std::clamp<int64_t>(internal::FloorFraction(rows, o.max_block_fraction()), 1, rows);
+  const int64_t max_cols =
+      std::clamp<int64_t>(internal::FloorFraction(cols, o.max_block_fraction()), 1, cols);
 
   thread_local ShuffleScratch s;
   s.blocks.resize(o.num_blocks());
@@ -132,6 +134,5 @@ class LocalShuffle : public PretextTask {
 }  // namespace
 }  // namespace genesis
 
-GENESIS_REGISTER_PRETEXT_TASK(genesis::LocalShuffle, "local_shuffle",
-                              genesis::LocalShuffleOptions,
+GENESIS_REGISTER_PRETEXT_TASK(genesis::LocalShuffle, "local_shuffle", genesis::LocalShuffleOptions,
                               "Models Genesis local pixel shuffling (p 0.5, 10000 blocks).");

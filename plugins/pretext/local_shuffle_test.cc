@@ -15,8 +15,8 @@ namespace {
 using testing_util::CoordinateImage;
 using testing_util::ExpectFrequency;
 using testing_util::MakeTask;
-using testing_util::SourceIndex;
 using testing_util::Sorted;
+using testing_util::SourceIndex;
 
 LocalShuffleOptions Always(int blocks, double fraction = 0.1) {
   LocalShuffleOptions o;

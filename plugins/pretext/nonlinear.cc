@@ -49,7 +49,7 @@ void BuildBezierLut(const std::array<double, 4>& control, bool inverted, int lut
     ys[k] = a * p1y + b * p2y + c;
   }
   if (inverted) std::reverse(ys.begin(), ys.end());  // X(u) -> Y(1 - u).
-  xs[0] = 0.0;  // Exact ends (they are, up to rounding).
+  xs[0] = 0.0;                                       // Exact ends (they are, up to rounding).
   xs[n] = 1.0;
 
   lut->resize(lut_size + 1);

@@ -115,8 +115,8 @@ TEST(NonlinearTest, ImageMappingIsMonotoneInTheRequestedDirection) {
     for (uint64_t i = 0; i < 20; ++i) {
       Image image = original;
       RandomStream rng(2, RandomStream::kPretext, 0, i);
-      EXPECT_EQ(ApplyNonlinear(o, image, rng), inversion > 0 ? NonlinearOutcome::kInverted
-                                                             : NonlinearOutcome::kIncreasing);
+      EXPECT_EQ(ApplyNonlinear(o, image, rng),
+                inversion > 0 ? NonlinearOutcome::kInverted : NonlinearOutcome::kIncreasing);
       for (size_t k = 1; k < order.size(); ++k) {
         const float prev = image.pixels[order[k - 1]], cur = image.pixels[order[k]];
         if (inversion > 0) {

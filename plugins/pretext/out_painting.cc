@@ -23,10 +23,8 @@ absl::Status ValidateOutPaintingOptions(const OutPaintingOptions& o) {
   GENESIS_RETURN_IF_ERROR(internal::CheckProbability("prob", o.prob()));
   GENESIS_RETURN_IF_ERROR(internal::CheckAtLeast("max_windows", o.max_windows(), 1));
   GENESIS_RETURN_IF_ERROR(internal::CheckProbability("window_prob", o.window_prob()));
-  GENESIS_RETURN_IF_ERROR(
-      internal::CheckRange("min_cut_fraction", o.min_cut_fraction(), 0.0, 1.0));
-  GENESIS_RETURN_IF_ERROR(
-      internal::CheckRange("max_cut_fraction", o.max_cut_fraction(), 0.0, 1.0));
+  GENESIS_RETURN_IF_ERROR(internal::CheckRange("min_cut_fraction", o.min_cut_fraction(), 0.0, 1.0));
+  GENESIS_RETURN_IF_ERROR(internal::CheckRange("max_cut_fraction", o.max_cut_fraction(), 0.0, 1.0));
   if (o.max_cut_fraction() < o.min_cut_fraction()) {
     return absl::InvalidArgumentError(
         absl::StrCat("max_cut_fraction: must be >= min_cut_fraction (", o.min_cut_fraction(),

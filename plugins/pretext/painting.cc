@@ -52,5 +52,6 @@ class Painting : public PretextTask {
 }  // namespace
 }  // namespace genesis
 
-GENESIS_REGISTER_PRETEXT_TASK(genesis::Painting, "painting", genesis::PaintingOptions,
-                              "Models Genesis painting: p 0.9, in-painting 20% / out-painting 80%.");
+GENESIS_REGISTER_PRETEXT_TASK(
+    genesis::Painting, "painting", genesis::PaintingOptions,
+    "Models Genesis painting: p 0.9, in-painting 20% / out-painting 80%.");

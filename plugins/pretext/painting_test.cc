@@ -1,10 +1,11 @@
 // In-/out-painting: outside boxes untouched, inside restored windows identical, noise in
 // [0, 1), official sizes, margins, counts and probabilities.
+#include "plugins/pretext/painting.h"
+
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "plugins/pretext/in_painting.h"
 #include "plugins/pretext/out_painting.h"
-#include "plugins/pretext/painting.h"
 #include "plugins/pretext/test_util.h"
 
 namespace genesis {

@@ -11,8 +11,8 @@ namespace {
 using testing_util::CoordinateImage;
 using testing_util::MakeTask;
 using testing_util::RandomImage;
-using testing_util::SourceIndex;
 using testing_util::Sorted;
+using testing_util::SourceIndex;
 
 TEST(ContextRestorationTest, OneSwapExchangesTwoDisjointPatches) {
   ContextRestorationOptions o;
@@ -39,7 +39,8 @@ TEST(ContextRestorationTest, OneSwapExchangesTwoDisjointPatches) {
     EXPECT_EQ(moved, 128);
     int64_t forward = 0;
     for (const auto& d : offsets) {
-      EXPECT_TRUE(d == offsets[0] || (d.first == -offsets[0].first && d.second == -offsets[0].second));
+      EXPECT_TRUE(d == offsets[0] ||
+                  (d.first == -offsets[0].first && d.second == -offsets[0].second));
       forward += d == offsets[0];
     }
     EXPECT_EQ(forward, 64);
