@@ -49,6 +49,7 @@ struct TrainState {
   double mean_baseline = -1.0;
   LrSchedule::State schedule;
   std::string metrics_csv = kMetricsHeader;
+  std::string config;  // Serialized PretrainStage the checkpoint was written with.
 };
 
 std::vector<int64_t> Permutation(int64_t n, uint64_t seed, uint64_t epoch) {
@@ -112,6 +113,7 @@ absl::Status SaveCheckpoint(const std::string& path, torch::nn::Module& model,
     archive.write("schedule_best", c10::IValue(s.schedule.best));
     archive.write("schedule_bad_epochs", c10::IValue(s.schedule.bad_epochs));
     archive.write("metrics_csv", c10::IValue(s.metrics_csv));
+    archive.write("config", c10::IValue(s.config));
     const std::string tmp = absl::StrCat(path, ".tmp.", getpid());
     archive.save_to(tmp);
     std::error_code ec;
@@ -159,6 +161,7 @@ absl::Status LoadCheckpoint(const std::string& path, const torch::Device& device
     s->schedule.best = read("schedule_best").toDouble();
     s->schedule.bad_epochs = read("schedule_bad_epochs").toInt();
     s->metrics_csv = read("metrics_csv").toStringRef();
+    s->config = archive.try_read("config", v) ? v.toStringRef() : "";
   } catch (const c10::Error& e) {
     return absl::DataLossError(
         absl::StrCat(path, ": unreadable checkpoint: ", e.what_without_backtrace()));
@@ -331,8 +334,17 @@ absl::StatusOr<PretrainResult> Trainer::Run() {
 
   PretrainResult result;
   const std::string last_path = Path("checkpoint_last.pt");
+  std::string config_bytes;
+  config_.SerializeToString(&config_bytes);
+  state_.config = config_bytes;
   if (fs::exists(last_path)) {
     GENESIS_RETURN_IF_ERROR(LoadCheckpoint(last_path, device_, model, optimizer.get(), &state_));
+    if (state_.config != config_bytes) {
+      LOG(WARNING) << "resuming " << last_path
+                   << " although the pretrain options changed since it was written; the "
+                      "result will not equal a fresh run with the new options";
+      state_.config = config_bytes;
+    }
     schedule.set_state(state_.schedule);
     result.resumed = true;
     LOG(INFO) << "resuming from " << last_path << " at epoch " << state_.epoch + 1 << " step "
