@@ -9,7 +9,8 @@
 //
 // A folder is grouped by SeriesInstanceUID (GDCMSeriesFileNames; with split_by_series_details
 // also by orientation/size), each series is ordered by image position along the slice normal
-// and read as one volume. Its z spacing is ITK's |last - first| / (n - 1). RescaleSlope and
+// and read as one volume. Its z spacing is ITK's |last - first| / (n - 1); a lone slice takes
+// SpacingBetweenSlices, else SliceThickness. RescaleSlope and
 // RescaleIntercept are applied (CT in HU); every transfer syntax GDCM decodes is supported
 // (RLE, JPEG, JPEG-LS, JPEG 2000). Modality and BitsStored come from the tags. No
 // patient-identifying tag is read into the Volume. MONOCHROME1 images are not inverted.
@@ -56,6 +57,18 @@ void FillFromTags(itk::GDCMImageIO& io, Volume* volume) {
   int bits = 0;
   if (absl::SimpleAtoi(TagValue(io, "0028|0101"), &bits)) volume->bits_stored = bits;
   volume->series_uid = TagValue(io, "0020|000e");
+}
+
+// A lone slice has no position step; take the header's SpacingBetweenSlices, else its
+// SliceThickness (ITK would say 1 mm), so its voxel size is physical.
+void SetLoneSliceSpacing(itk::GDCMImageIO& io, Volume* volume) {
+  for (const char* tag : {"0018|0088", "0018|0050"}) {
+    double value = 0;
+    if (absl::SimpleAtod(TagValue(io, tag), &value) && value > 0) {
+      volume->spacing[2] = value;
+      return;
+    }
+  }
 }
 
 int64_t TagInt(itk::GDCMImageIO& io, const char* tag, int64_t fallback) {
@@ -169,15 +182,15 @@ class DicomReader : public ImageReader {
       if (!io->CanReadFile(path.c_str())) {
         return reader_internal::FileError(path, "not a DICOM file GDCM can read");
       }
-      io->SetFileName(path);
-      io->ReadImageInformation();
-      GENESIS_RETURN_IF_ERROR(CheckPixelDataComplete(path, ExpectedPixelBytes(*io)));
       auto reader = itk::ImageFileReader<Image3>::New();
       reader->SetImageIO(io);
       reader->SetFileName(path);
       reader->Update();
+      // After the read (GDCM parses a header once, and some files take seconds to parse).
+      GENESIS_RETURN_IF_ERROR(CheckPixelDataComplete(path, ExpectedPixelBytes(*io)));
       Volume volume = reader_internal::VolumeFromItkImage(*reader->GetOutput());
       FillFromTags(*io, &volume);
+      if (volume.size[2] == 1) SetLoneSliceSpacing(*io, &volume);
       volume.source = path;
       std::vector<Volume> volumes;
       volumes.push_back(std::move(volume));
@@ -208,18 +221,18 @@ class DicomReader : public ImageReader {
         current = absl::StrCat(dir, " (series of ", files.size(), " files starting with ",
                                files.front(), ")");
         auto io = itk::GDCMImageIO::New();
-        io->SetFileName(files.front());
-        io->ReadImageInformation();
-        const int64_t expected = ExpectedPixelBytes(*io);
-        for (const std::string& file : files) {
-          GENESIS_RETURN_IF_ERROR(CheckPixelDataComplete(file, expected));
-        }
         auto reader = itk::ImageSeriesReader<Image3>::New();
         reader->SetImageIO(io);
         reader->SetFileNames(files);
         reader->Update();
+        // The slices of one series share rows, columns and bit depth.
+        const int64_t expected = ExpectedPixelBytes(*io);
+        for (const std::string& file : files) {
+          GENESIS_RETURN_IF_ERROR(CheckPixelDataComplete(file, expected));
+        }
         Volume volume = reader_internal::VolumeFromItkImage(*reader->GetOutput());
         FillFromTags(*io, &volume);
+        if (volume.size[2] == 1) SetLoneSliceSpacing(*io, &volume);
         volume.source = dir;
         volumes.push_back(std::move(volume));
       }

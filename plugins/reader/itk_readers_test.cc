@@ -59,8 +59,9 @@ TEST(DicomReaderTest, CtSmallIsInHounsfieldUnits) {
   auto volumes = ReadOrDie("dicom", data + "/pydicom/CT_small.dcm");
   ASSERT_EQ(volumes.size(), 1u);
   const Volume& v = volumes[0];
-  // reference_stats.jsonl "pydicom/CT_small.dcm" (z spacing of a single file is not compared).
+  // reference_stats.jsonl "pydicom/CT_small.dcm" (z spacing: SpacingBetweenSlices).
   EXPECT_EQ(v.size, (std::array<int64_t, 3>{128, 128, 1}));
+  EXPECT_NEAR(v.spacing[2], 5.0, 1e-9);
   EXPECT_NEAR(v.spacing[0], 0.661468, 1e-6);
   EXPECT_NEAR(v.spacing[1], 0.661468, 1e-6);
   EXPECT_NEAR(v.origin[0], -158.135803, 1e-5);
@@ -86,6 +87,7 @@ TEST(DicomReaderTest, MrSmall) {
   const Volume& v = volumes[0];
   EXPECT_EQ(v.size, (std::array<int64_t, 3>{64, 64, 1}));
   EXPECT_NEAR(v.spacing[0], 0.3125, 1e-6);
+  EXPECT_NEAR(v.spacing[2], 0.8, 1e-9);  // SliceThickness (no SpacingBetweenSlices).
   EXPECT_NEAR(v.origin[0], -83.9063, 1e-4);
   EXPECT_NEAR(v.origin[1], -91.2, 1e-4);
   EXPECT_NEAR(v.origin[2], 6.6406, 1e-4);
