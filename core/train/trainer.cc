@@ -236,36 +236,45 @@ class Trainer {
 
 absl::Status Trainer::ComputeBaselines() {
   torch::NoGradGuard no_grad;
-  auto loader = ValLoader();
-  double identity_sum = 0.0;
-  int64_t elements = 0;
+  // The mean image is that of (up to kMeanSlices evenly spaced) training targets: what a
+  // network that collapsed to a constant output would predict.
+  constexpr int64_t kMeanSlices = 512;
+  const int64_t n_train = job_.train->size();
+  const int64_t n_mean = std::min(n_train, kMeanSlices);
+  std::vector<int64_t> mean_indices;
+  for (int64_t i = 0; i < n_mean; ++i) mean_indices.push_back(i * n_train / n_mean);
+  BatchLoader mean_loader(Chunk(mean_indices, config_.batch_size(), 0), 0,
+                          config_.loader_threads(), config_.prefetch_batches(), side_, channels_,
+                          MakeSample(job_.train, kValidationEpoch));
   torch::Tensor mean;
   int64_t count = 0;
+  while (true) {
+    GENESIS_ASSIGN_OR_RETURN(std::optional<Batch> batch, mean_loader.Next());
+    if (!batch) break;
+    auto [input, target] = ToTensors(*batch);
+    torch::Tensor sum = target.to(torch::kDouble).sum(0);
+    mean = mean.defined() ? mean + sum : sum;
+    count += target.size(0);
+  }
+  mean = (mean / count).to(torch::kFloat).unsqueeze(0);
+
+  auto loader = ValLoader();
+  double identity_sum = 0.0, mean_sum = 0.0;
+  int64_t elements = 0;
   while (true) {
     GENESIS_ASSIGN_OR_RETURN(std::optional<Batch> batch, loader->Next());
     if (!batch) break;
     auto [input, target] = ToTensors(*batch);
     identity_sum +=
         Loss(config_.loss(), input.narrow(1, 0, 1), target, torch::kSum).item<double>();
-    elements += target.numel();
-    torch::Tensor sum = target.to(torch::kDouble).sum(0);
-    mean = mean.defined() ? mean + sum : sum;
-    count += target.size(0);
-  }
-  if (count == 0) return absl::FailedPreconditionError("the val split is empty");
-  mean = (mean / count).to(torch::kFloat).unsqueeze(0);
-  double mean_sum = 0.0;
-  loader = ValLoader();
-  while (true) {
-    GENESIS_ASSIGN_OR_RETURN(std::optional<Batch> batch, loader->Next());
-    if (!batch) break;
-    auto [input, target] = ToTensors(*batch);
     mean_sum += Loss(config_.loss(), mean.expand_as(target), target, torch::kSum).item<double>();
+    elements += target.numel();
   }
+  if (elements == 0) return absl::FailedPreconditionError("the val split is empty");
   state_.identity_baseline = identity_sum / elements;
   state_.mean_baseline = mean_sum / elements;
   LOG(INFO) << absl::StrFormat(
-      "val baselines (%s): identity (output = corrupted input) %.6f, mean image %.6f",
+      "val baselines (%s): identity (output = corrupted input) %.6f, mean training image %.6f",
       config_.loss(), state_.identity_baseline, state_.mean_baseline);
   return absl::OkStatus();
 }

@@ -18,7 +18,7 @@
 //   checkpoint_last.pt / checkpoint_best.pt  model, optimizer, schedule, counters, metrics
 //                                            (written to a temp file, then renamed)
 //   metrics.csv                              one row per epoch, with the identity and
-//                                            mean-image baselines of the val split
+//                                            mean-training-image baselines on the val split
 //   tensorboard/events.out.tfevents.*        the same scalars (optional)
 //   samples/step_NNNNNNNN.png                corrupted | restored | original grids
 //   encoder_state_dict.pt                    best encoder, torchvision names (torch.load-able)
@@ -64,7 +64,7 @@ struct PretrainResult {
   double best_val_loss = 0.0;
   double last_val_loss = 0.0;
   double identity_baseline = 0.0;    // Val loss of output = corrupted input.
-  double mean_image_baseline = 0.0;  // Val loss of output = mean val image.
+  double mean_image_baseline = 0.0;  // Val loss of output = mean training image.
   bool early_stopped = false;
   bool resumed = false;
   std::string encoder_path;
