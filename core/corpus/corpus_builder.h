@@ -17,7 +17,9 @@
 // Two passes over the files, one patient at a time, so memory does not grow with the corpus
 // (only per-volume metadata is kept): pass 1 reads each file to learn its volumes' slice counts
 // (and finds unreadable files); samplers, balancers and the split run on these plans; pass 2
-// reads each file with selected slices again and streams the preprocessed slices to the store.
+// streams the preprocessed selected slices to the store. Pass-1 volumes are kept, in reading
+// order, up to CorpusStage.read_cache_mb (default 2 GiB) and handed to pass 2; files beyond
+// the budget are read again. Peak memory: the cache budget plus one file's volumes.
 //
 // Determinism: per-dataset sampler d draws from RandomStream(seed, kSampling, d), balancer j
 // from RandomStream(seed, kSampling, 1000000 + j), the split from (seed, kSplit, dataset), and
