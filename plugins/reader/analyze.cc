@@ -1,4 +1,7 @@
-// Analyze 7.5 reader (.hdr + .img pair, either name) through ITK's NiftiImageIO in its ITK4 Analyze mode (orientation from the header's orient field); OASIS and IBSR ship this format.
+// Analyze 7.5 reader (.hdr + .img pair, either name) through ITK's NiftiImageIO in its ITK 4
+// Analyze mode; OASIS and IBSR ship this format. Analyze has no reliable geometry: spacing is
+// pixdim, but origin and direction are ITK's reading (origin 0 and identity for a header
+// without orientation), not nibabel's (which centres the volume and flips x).
 //
 //   corpus {
 //     reader {
@@ -28,8 +31,8 @@ class AnalyzeReader : public ImageReader {
  public:
   static absl::Status Validate(const AnalyzeReaderOptions& options) {
     if (options.max_time_points() < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "max_time_points: must be >= 0 (0 = all), got ", options.max_time_points()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("max_time_points: must be >= 0 (0 = all), got ", options.max_time_points()));
     }
     return reader_internal::ModalityOption(options.modality()).status();
   }

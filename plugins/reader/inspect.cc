@@ -77,9 +77,9 @@ absl::StatusOr<ChosenReader> ReaderForPath(const std::string& path) {
     if (!reader.ok()) return reader.status();
     if ((*reader)->CanRead(path)) return ChosenReader{name, std::move(reader).value()};
   }
-  return absl::NotFoundError(absl::StrCat(path, ": no image reader accepts this path (readers: ",
-                                          absl::StrJoin(names, ", "),
-                                          "); check the name, extension or that it exists"));
+  return absl::NotFoundError(absl::StrCat(
+      path, ": no image reader accepts this path (readers: ", absl::StrJoin(names, ", "),
+      "); check the name, extension or that it exists"));
 }
 
 std::string VolumeToJson(const Volume& volume, const std::string& reader_name, int index) {
@@ -125,8 +125,8 @@ int InspectMain(const std::vector<std::string>& args) {
     }
     auto volumes = chosen->reader->Read(path);
     if (!volumes.ok()) {
-      std::cerr << "genesis inspect: " << chosen->name << " reader: "
-                << volumes.status().message() << "\n";
+      std::cerr << "genesis inspect: " << chosen->name << " reader: " << volumes.status().message()
+                << "\n";
       ++failures;
       continue;
     }

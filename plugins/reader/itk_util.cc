@@ -1,13 +1,13 @@
 #include "plugins/reader/itk_util.h"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <cstring>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 #include <new>
-
-#include <zlib.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -72,11 +72,10 @@ std::string Trim(std::string text) {
   return text;
 }
 
-
 // Reads up to `n` leading bytes of a file, transparently gunzipping (zlib reads plain files
 // as they are). Sets *total to the full (uncompressed) length when `count_all`.
-absl::Status ReadLeadingBytes(const std::string& path, size_t n, std::string* head,
-                              bool count_all, int64_t* total) {
+absl::Status ReadLeadingBytes(const std::string& path, size_t n, std::string* head, bool count_all,
+                              int64_t* total) {
   gzFile file = gzopen(path.c_str(), "rb");
   if (file == nullptr) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
   head->assign(n, '\0');
@@ -133,11 +132,10 @@ absl::Status CheckNiftiDataComplete(const std::string& path) {
   }
   std::string header;
   int64_t header_file_total = 0;
-  GENESIS_RETURN_IF_ERROR(
-      ReadLeadingBytes(header_path, 348, &header, !pair, &header_file_total));
+  GENESIS_RETURN_IF_ERROR(ReadLeadingBytes(header_path, 348, &header, !pair, &header_file_total));
   if (header.size() < 348) {
-    return absl::DataLossError(absl::StrCat(header_path, ": truncated header (",
-                                            header.size(), " of 348 bytes)"));
+    return absl::DataLossError(
+        absl::StrCat(header_path, ": truncated header (", header.size(), " of 348 bytes)"));
   }
   const int32_t sizeof_hdr = HeaderValue<int32_t>(header, 0, false);
   bool swap = false;
@@ -190,8 +188,8 @@ absl::Status CheckMetaImageDataComplete(const std::string& path, itk::ImageIOBas
       break;
     }
   }
-  if (compressed || header_size_given || data_file.empty() ||
-      absl::StrContains(data_file, " ") || absl::StartsWith(data_file, "LIST")) {
+  if (compressed || header_size_given || data_file.empty() || absl::StrContains(data_file, " ") ||
+      absl::StartsWith(data_file, "LIST")) {
     return absl::OkStatus();  // Compressed / multi-file layouts: ITK checks those.
   }
   std::string data_path = path;
@@ -265,7 +263,8 @@ absl::StatusOr<std::vector<Volume>> ReadItkFile(const std::string& path, ItkForm
   try {
     itk::ImageIOBase::Pointer io = MakeIo(format);
     if (!io->CanReadFile(path.c_str())) {
-      return FileError(path, absl::StrCat("not a readable ", name, " file (header not recognised)"));
+      return FileError(path,
+                       absl::StrCat("not a readable ", name, " file (header not recognised)"));
     }
     io->SetFileName(path);
     io->ReadImageInformation();
@@ -281,8 +280,8 @@ absl::StatusOr<std::vector<Volume>> ReadItkFile(const std::string& path, ItkForm
     }
     const unsigned dims = io->GetNumberOfDimensions();
     if (dims < 1 || dims > 4) {
-      return FileError(path, absl::StrCat(name, " image has ", dims,
-                                          " dimensions; only 1 to 4 are supported"));
+      return FileError(
+          path, absl::StrCat(name, " image has ", dims, " dimensions; only 1 to 4 are supported"));
     }
     int64_t voxels = 1;
     for (unsigned d = 0; d < dims; ++d) {

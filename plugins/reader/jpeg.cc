@@ -64,8 +64,7 @@ class JpegReader : public ImageReader {
       return absl::DataLossError(
           absl::StrCat(path, ": truncated JPEG (no end-of-image marker FF D9)"));
     }
-    GENESIS_ASSIGN_OR_RETURN(Volume volume,
-                             reader_internal::ReadImage2d(path, "JPEG", settings_));
+    GENESIS_ASSIGN_OR_RETURN(Volume volume, reader_internal::ReadImage2d(path, "JPEG", settings_));
     std::vector<Volume> volumes;
     volumes.push_back(std::move(volume));
     return volumes;

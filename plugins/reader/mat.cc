@@ -172,8 +172,8 @@ absl::Status CheckMat5Complete(const std::string& path) {
   int64_t offset = 128;
   while (offset < size) {
     if (offset + 8 > size) {
-      return absl::DataLossError(absl::StrCat(path, ": truncated: partial element tag at byte ",
-                                              offset));
+      return absl::DataLossError(
+          absl::StrCat(path, ": truncated: partial element tag at byte ", offset));
     }
     unsigned char tag[8];
     in.seekg(offset);
@@ -212,8 +212,7 @@ class MatReader : public ImageReader {
   }
 
   explicit MatReader(const MatReaderOptions& options)
-      : options_(options),
-        modality_(reader_internal::ModalityOption(options.modality()).value()) {}
+      : options_(options), modality_(reader_internal::ModalityOption(options.modality()).value()) {}
 
   bool CanRead(const std::string& path) const override {
     return reader_internal::HasExtension(path, {".mat"});
@@ -248,15 +247,15 @@ class MatReader : public ImageReader {
     matvar_t* var = top.get();
     for (size_t i = 1; i < parts.size(); ++i) {
       if (var->class_type != MAT_C_STRUCT) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            path, ": '", absl::StrJoin(parts.begin(), parts.begin() + i, "."),
-            "' is not a struct, cannot take field '", parts[i], "'"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ": '", absl::StrJoin(parts.begin(), parts.begin() + i, "."),
+                         "' is not a struct, cannot take field '", parts[i], "'"));
       }
       matvar_t* field = Mat_VarGetStructFieldByName(var, parts[i].c_str(), 0);
       if (field == nullptr) {
-        return absl::NotFoundError(absl::StrCat(
-            path, ": struct '", absl::StrJoin(parts.begin(), parts.begin() + i, "."),
-            "' has no field '", parts[i], "'"));
+        return absl::NotFoundError(
+            absl::StrCat(path, ": struct '", absl::StrJoin(parts.begin(), parts.begin() + i, "."),
+                         "' has no field '", parts[i], "'"));
       }
       var = field;
     }
@@ -289,9 +288,8 @@ class MatReader : public ImageReader {
       if (best == nullptr || c.elements > best->elements) best = &c;
     }
     if (best == nullptr) {
-      return absl::NotFoundError(absl::StrCat(path, ": no numeric array in the file",
-                                              MatioDetail(), "; variables: ",
-                                              ListVariables(mat)));
+      return absl::NotFoundError(absl::StrCat(path, ": no numeric array in the file", MatioDetail(),
+                                              "; variables: ", ListVariables(mat)));
     }
     return best->path;
   }

@@ -111,12 +111,11 @@ absl::StatusOr<NpyHeader> ParseHeader(absl::string_view bytes) {
   if (!absl::SimpleAtoi(descr.substr(2), &header.item_size)) {
     return absl::InvalidArgumentError(absl::StrCat("descr '", descr, "': bad item size"));
   }
-  const bool ok_kind =
-      (header.kind == 'b' && header.item_size == 1) ||
-      ((header.kind == 'i' || header.kind == 'u') &&
-       (header.item_size == 1 || header.item_size == 2 || header.item_size == 4 ||
-        header.item_size == 8)) ||
-      (header.kind == 'f' && (header.item_size == 4 || header.item_size == 8));
+  const bool ok_kind = (header.kind == 'b' && header.item_size == 1) ||
+                       ((header.kind == 'i' || header.kind == 'u') &&
+                        (header.item_size == 1 || header.item_size == 2 || header.item_size == 4 ||
+                         header.item_size == 8)) ||
+                       (header.kind == 'f' && (header.item_size == 4 || header.item_size == 8));
   if (!ok_kind) {
     return absl::InvalidArgumentError(absl::StrCat(
         "dtype '", descr, "' unsupported (bool, int8..64, uint8..64, float32, float64)"));
@@ -206,8 +205,8 @@ class NpyReader : public ImageReader {
     const uint64_t need = static_cast<uint64_t>(count) * h.item_size;
     const uint64_t have = bytes.size() - h.data_offset;
     if (have < need) {
-      return absl::DataLossError(absl::StrCat(path, ": truncated: expected ", need,
-                                              " bytes of array data, found ", have));
+      return absl::DataLossError(
+          absl::StrCat(path, ": truncated: expected ", need, " bytes of array data, found ", have));
     }
     // Memory strides (in elements) of each of (t, z, y, x) for the array's order.
     int64_t stride[4];

@@ -17,8 +17,8 @@
 #include "absl/strings/str_cat.h"
 #include "core/image_reader.h"
 #include "core/status_macros.h"
-#include "plugins/reader/nrrd.pb.h"
 #include "plugins/reader/itk_util.h"
+#include "plugins/reader/nrrd.pb.h"
 #include "plugins/reader/reader_util.h"
 
 namespace genesis {
@@ -28,8 +28,8 @@ class NrrdReader : public ImageReader {
  public:
   static absl::Status Validate(const NrrdReaderOptions& options) {
     if (options.max_time_points() < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "max_time_points: must be >= 0 (0 = all), got ", options.max_time_points()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("max_time_points: must be >= 0 (0 = all), got ", options.max_time_points()));
     }
     return reader_internal::ModalityOption(options.modality()).status();
   }

@@ -32,8 +32,8 @@ absl::StatusOr<Volume> ReadImage2d(const std::string& path, absl::string_view fo
       bits = 16;
       break;
     default:
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": ", format_name, " pixel depth ", image.depth(), " unsupported (8/16-bit)"));
+      return absl::InvalidArgumentError(absl::StrCat(path, ": ", format_name, " pixel depth ",
+                                                     image.depth(), " unsupported (8/16-bit)"));
   }
   if (image.channels() != 1) {
     return absl::InvalidArgumentError(

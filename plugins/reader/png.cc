@@ -56,8 +56,7 @@ class PngReader : public ImageReader {
       return absl::DataLossError(
           absl::StrCat(path, ": truncated PNG (no IEND chunk at the end of the file)"));
     }
-    GENESIS_ASSIGN_OR_RETURN(Volume volume,
-                             reader_internal::ReadImage2d(path, "PNG", settings_));
+    GENESIS_ASSIGN_OR_RETURN(Volume volume, reader_internal::ReadImage2d(path, "PNG", settings_));
     std::vector<Volume> volumes;
     volumes.push_back(std::move(volume));
     return volumes;

@@ -30,16 +30,16 @@ Stats VoxelStats(const Volume& volume);
 
 // Declares `std::string var` = the real-scan cache, failing the test (never skipping) when
 // GENESIS_TEST_DATA is unset.
-#define GENESIS_REQUIRE_TEST_DATA(var)                                                     \
-  const std::string var = ::genesis::reader_testing::TestDataDir();                         \
-  ASSERT_FALSE(var.empty())                                                                 \
+#define GENESIS_REQUIRE_TEST_DATA(var)                                                          \
+  const std::string var = ::genesis::reader_testing::TestDataDir();                             \
+  ASSERT_FALSE(var.empty())                                                                     \
       << "GENESIS_TEST_DATA is unset: run `export GENESIS_TEST_DATA=$(tools/fetch_test_data.sh" \
          " | tail -1)` before bazel test (.bazelrc passes it through)"
 
 // Declares `std::string var` = the generated fixture folder, failing the test if generation
 // failed.
-#define GENESIS_REQUIRE_FIXTURES(var)                                       \
-  const std::string var = ::genesis::reader_testing::FixtureDir();           \
+#define GENESIS_REQUIRE_FIXTURES(var)                              \
+  const std::string var = ::genesis::reader_testing::FixtureDir(); \
   ASSERT_FALSE(var.empty()) << "tools/testdata/make_reader_fixtures.py failed (see log)"
 
 #endif  // GENESIS_PLUGINS_READER_TEST_UTIL_H_
