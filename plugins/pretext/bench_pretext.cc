@@ -2,18 +2,22 @@
 // composite with its official defaults, on one core, for the same workload as
 // shared/reference/mg_reference_2d.py (uniform-noise slices of N x N, input and target copied
 // per slice, every slice its own RandomStream(0, kPretext, 0, i)). Prints `ms_per_slice: X`
-// and a per-step breakdown; tools/bench/pretext_bench.sh turns it into a ratio.
+// and a per-step breakdown; tools/bench/pretext_bench.sh turns it into a ratio. Names of
+// other registered pretext tasks after `pretext` are timed too (default options).
 //
 //   genesis bench pretext --size 224
 //   genesis bench pretext --size 64 --iterations 20000
+//   genesis bench pretext --size 224 context_restoration gaussian_blur gaussian_noise
 
 #include <chrono>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "core/bench.h"
 #include "core/pretext_task.h"
 #include "core/random.h"
+#include "core/registry.h"
 #include "plugins/pretext/flip.h"
 #include "plugins/pretext/genesis.h"
 #include "plugins/pretext/local_shuffle.h"
@@ -109,6 +113,20 @@ int BenchPretext(const BenchOptions& options) {
   std::printf("nonlinear_ms_when_applied: %.4f\n", nonlinear_ms - copy_only);
   std::printf("in_painting_ms_when_applied: %.4f\n", in_ms - copy_only);
   std::printf("out_painting_ms_when_applied: %.4f\n", out_ms - copy_only);
+  // Further registered tasks named on the command line, with their default options.
+  for (const std::string& name : options.args) {
+    PluginSpec spec;
+    spec.set_type(name);
+    auto task = Registry<PretextTask>::Get().Create(spec);
+    if (!task.ok()) {
+      std::fprintf(stderr, "bench pretext: %s\n", std::string(task.status().message()).c_str());
+      return 2;
+    }
+    const double ms = TimeStep(pool, step_iterations, [&](Image& in, Image& tg, RandomStream& rng) {
+      (*task)->Apply(in, tg, rng);
+    });
+    std::printf("%s_ms_per_slice: %.4f\n", name.c_str(), ms);
+  }
   std::printf("ms_per_slice: %.4f\n", composite);
   return 0;
 }
