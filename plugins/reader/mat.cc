@@ -16,7 +16,7 @@
 // is one slice. Cardiac MRI `sol_yxzt` (y, x, z, t) therefore maps directly. Integer, single
 // and double arrays are read (logical as 0/1); complex, sparse, char and cell arrays are
 // refused. Spacing 1, origin 0, identity direction (.mat has no geometry). MATLAB v4 files
-// are refused.
+// are refused. matio/HDF5 calls are serialised by one process-wide lock (serial HDF5).
 
 #include <cstdint>
 #include <fstream>
@@ -31,6 +31,7 @@
 #include "absl/strings/str_split.h"
 #include "core/image_reader.h"
 #include "core/status_macros.h"
+#include "hdf5/serial/H5Epublic.h"
 #include "matio.h"
 #include "plugins/reader/mat.pb.h"
 #include "plugins/reader/reader_util.h"
@@ -49,7 +50,18 @@ void MatioLog(int /*level*/, char* message) {
 
 void InstallMatioLogger() {
   static std::once_flag once;
-  std::call_once(once, [] { Mat_LogInitFunc("genesis", &MatioLog); });
+  std::call_once(once, [] {
+    Mat_LogInitFunc("genesis", &MatioLog);
+    // HDF5 would print its error stack for every broken v7.3 file; matio's message suffices.
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  });
+}
+
+// Debian's HDF5 is the serial (not thread-safe) build and matio keeps global state: every
+// matio call in the process goes through this lock (the corpus reads files on many threads).
+std::mutex& MatioMutex() {
+  static std::mutex* const mutex = new std::mutex();
+  return *mutex;
 }
 
 std::string MatioDetail() {
@@ -220,6 +232,12 @@ class MatReader : public ImageReader {
 
   absl::StatusOr<std::vector<Volume>> Read(const std::string& path) const override {
     GENESIS_RETURN_IF_ERROR(reader_internal::CheckRegularFile(path));
+    std::lock_guard<std::mutex> lock(MatioMutex());
+    return ReadLocked(path);
+  }
+
+ private:
+  absl::StatusOr<std::vector<Volume>> ReadLocked(const std::string& path) const {
     InstallMatioLogger();
     last_matio_message.clear();
     MatFile mat(Mat_Open(path.c_str(), MAT_ACC_RDONLY));
@@ -262,7 +280,6 @@ class MatReader : public ImageReader {
     return ToVolumes(*var, variable, path);
   }
 
- private:
   static std::string ListVariables(mat_t* mat) {
     Mat_Rewind(mat);
     std::vector<std::string> names;
