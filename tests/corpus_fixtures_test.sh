@@ -108,6 +108,11 @@ good_ct_depth=$(grep "good_ct.nii.gz" "$stage/manifest.csv" | awk -F, '{print $8
   || fail "good CT of b2: stored $ct_slices slices, volume has $good_ct_depth"
 grep -q "skipped" "$tmp/out.txt" || fail "genesis run output does not mention skipped inputs"
 
+# The manifest reads back: `genesis manifest` totals match the store.
+stored=$(($(wc -l <"$stage/store/index.csv") - 1))
+total=$("$genesis" manifest "$stage/manifest.csv" | tail -1)
+grep -q "\"stored_slices\":$stored}" <<<"$total" || fail "genesis manifest total '$total' != $stored stored slices"
+
 # Split: every patient in exactly one split.
 dups=$(tail -n +2 "$stage/split.csv" | awk -F, '{print $1","$2}' | sort | uniq -d | wc -l)
 [[ $dups -eq 0 ]] || fail "patients listed twice in split.csv"
