@@ -1,6 +1,6 @@
 // Additive Gaussian noise (denoising as a restoration pretext, Vincent et al. 2008): sigma is
-// drawn uniformly in [min_sigma, max_sigma] per image, the noise per pixel (Box-Muller on a
-// FastRandom forked from the stream), then the image is clipped to [0, 1].
+// drawn uniformly in [min_sigma, max_sigma] per image, the noise per pixel (Marsaglia's polar
+// method on a FastRandom forked from the stream), then the image is clipped to [0, 1].
 //
 //   pretext { type: "gaussian_noise" options {
 //     [type.googleapis.com/genesis.GaussianNoiseOptions] { min_sigma: 0.02 max_sigma: 0.1 } } }
@@ -36,16 +36,22 @@ class GaussianNoise : public PretextTask {
     const double sigma =
         options_.min_sigma() + rng.Uniform() * (options_.max_sigma() - options_.min_sigma());
     FastRandom fast(rng.Fork());
-    constexpr double kTwoPi = 6.283185307179586;
     float* p = input.pixels.data();
     const size_t n = input.pixels.size();
+    const float scale = static_cast<float>(sigma);
     for (size_t i = 0; i < n; i += 2) {
-      // Box-Muller: u1 in (0, 1] so the log is finite.
-      const double u1 = 1.0 - static_cast<double>(fast.Next() >> 11) * 0x1.0p-53;
-      const double u2 = static_cast<double>(fast.Next() >> 11) * 0x1.0p-53;
-      const double radius = sigma * std::sqrt(-2.0 * std::log(u1));
-      p[i] += static_cast<float>(radius * std::cos(kTwoPi * u2));
-      if (i + 1 < n) p[i + 1] += static_cast<float>(radius * std::sin(kTwoPi * u2));
+      // Marsaglia's polar method: two independent N(0, 1) per accepted point of the unit disc
+      // (acceptance pi / 4), one 64-bit draw gives both 32-bit coordinates.
+      float u, v, s;
+      do {
+        const uint64_t bits = fast.Next();
+        u = static_cast<float>(static_cast<uint32_t>(bits) >> 8) * 0x1.0p-23f - 1.0f;
+        v = static_cast<float>(static_cast<uint32_t>(bits >> 32) >> 8) * 0x1.0p-23f - 1.0f;
+        s = u * u + v * v;
+      } while (s >= 1.0f || s == 0.0f);
+      const float m = scale * std::sqrt(-2.0f * std::log(s) / s);
+      p[i] += u * m;
+      if (i + 1 < n) p[i + 1] += v * m;
     }
     if (options_.clip()) {
       for (float& v : input.pixels) v = std::clamp(v, 0.0f, 1.0f);
