@@ -172,15 +172,36 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
       continue;
     }
     LOG(INFO) << "corpus: " << where << ": " << records->size() << " patients";
+    // Files are read `threads` at a time (readers are const and independent per call) and
+    // handled in order, so the plans and reports do not depend on thread timing.
+    const size_t first_patient = patients.size();
+    std::vector<std::pair<size_t, size_t>> jobs;  // (patient index, file index)
     for (PatientRecord& record : *records) {
       patients.push_back(std::move(record));
-      PatientRecord& patient = patients.back();
-      const size_t patient_index = patients.size() - 1;
-      int64_t patient_volume = 0;
-      int64_t slices = 0;
-      for (size_t f = 0; f < patient.files.size(); ++f) {
+      for (size_t f = 0; f < patients.back().files.size(); ++f) {
+        jobs.emplace_back(patients.size() - 1, f);
+      }
+    }
+    std::vector<int64_t> patient_volumes(patients.size() - first_patient, 0);
+    std::vector<int64_t> patient_slices(patients.size() - first_patient, 0);
+    const size_t window = static_cast<size_t>(options.parallel_reads() ? threads : 1);
+    for (size_t w = 0; w < jobs.size(); w += window) {
+      const size_t n = std::min(window, jobs.size() - w);
+      std::vector<int> reader_of(n, -1);
+      std::vector<absl::StatusOr<std::vector<Volume>>> reads(n, absl::UnknownError("unread"));
+      ParallelFor(static_cast<int64_t>(n), static_cast<int>(window), [&](int64_t k) {
+        const std::string& file = patients[jobs[w + k].first].files[jobs[w + k].second];
+        reader_of[k] = FindReader(readers, file);
+        if (reader_of[k] >= 0) reads[k] = readers[reader_of[k]].reader->Read(file);
+      });
+      for (size_t j = 0; j < n; ++j) {
+        const size_t patient_index = jobs[w + j].first;
+        const size_t f = jobs[w + j].second;
+        PatientRecord& patient = patients[patient_index];
+        int64_t& patient_volume = patient_volumes[patient_index - first_patient];
+        int64_t& slices = patient_slices[patient_index - first_patient];
         const std::string& file = patient.files[f];
-        const int r = FindReader(readers, file);
+        const int r = reader_of[j];
         if (r < 0) {
           std::vector<std::string> names;
           for (const auto& nr : readers) names.push_back(nr.name);
@@ -188,7 +209,7 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
                                   absl::StrJoin(names, ", "), ")"));
           continue;
         }
-        auto volumes = readers[r].reader->Read(file);
+        absl::StatusOr<std::vector<Volume>>& volumes = reads[j];
         if (!volumes.ok()) {
           skip(file, absl::StrCat(readers[r].name, ": ", volumes.status().message()));
           continue;
@@ -228,13 +249,18 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
           slices += v.size[2];
         }
         int64_t bytes = 0;
-        for (const Volume& v : *volumes) bytes += static_cast<int64_t>(v.voxels.size() * sizeof(float));
+        for (const Volume& v : *volumes) {
+          bytes += static_cast<int64_t>(v.voxels.size() * sizeof(float));
+        }
         if (cache_bytes + bytes <= cache_budget) {
           cache_bytes += bytes;
           cache.emplace(std::make_pair(patient_index, f), std::move(volumes).value());
         }
+        volumes = absl::UnknownError("released");
       }
-      patient.slice_count = slices;
+    }
+    for (size_t i = first_patient; i < patients.size(); ++i) {
+      patients[i].slice_count = patient_slices[i - first_patient];
     }
   }
   dataset_begin.push_back(plans.size());
