@@ -13,7 +13,8 @@
 // SpacingBetweenSlices, else SliceThickness. RescaleSlope and
 // RescaleIntercept are applied (CT in HU); every transfer syntax GDCM decodes is supported
 // (RLE, JPEG, JPEG-LS, JPEG 2000). Modality and BitsStored come from the tags. No
-// patient-identifying tag is read into the Volume. MONOCHROME1 images are not inverted.
+// patient-identifying tag is read into the Volume. GDCM turns MONOCHROME1 (CR/DX) into
+// MONOCHROME2 (inverted within BitsStored), so bright always means dense.
 
 #include <cstdint>
 #include <filesystem>

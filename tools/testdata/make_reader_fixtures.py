@@ -23,6 +23,10 @@ tests put under TEST_TMPDIR).
          v73.mat (MATLAB 7.3, HDF5 with a 512-byte userblock and MATLAB header):
                  struct cjdata {label: 3.0 double, PID: char '42', image: int16 (Y, X) =
                  f(z=0) - 50, tumorMask: logical (Y, X)}.
+  nifti/ scaled.nii.gz (int16 f with scl_slope 2, scl_inter -1024: values 2 f - 1024,
+         pixdim 0.5 0.6 0.7)
+  dicom/ cr_monochrome1.dcm (CR, MONOCHROME1, BitsStored 12, stored (x + 10 y) * 10 on
+         5 x 4, ImagerPixelSpacing 0.2 (rows) 0.3 (cols); synthetic patient name/ID)
   analyze/ vol.hdr + vol.img (int16 f - 50, pixdim 2, 3, 4) via nibabel.
   nrrd/  vol.nrrd (attached raw, int16 f - 50, LPS, space directions
          (0.5,0,0) (0,0,0.75) (0,-1.25,0), origin (10,-20,30.5)),
@@ -182,6 +186,46 @@ def write_analyze(out):
     nib.save(img, os.path.join(d, "vol.img"))
 
 
+def write_nifti(out):
+    import nibabel as nib
+    d = os.path.join(out, "nifti")
+    os.makedirs(d, exist_ok=True)
+    data = np.transpose(f_zyx(), (2, 1, 0)).astype(np.int16)  # nibabel index (x, y, z)
+    img = nib.Nifti1Image(data, np.diag([0.5, 0.6, 0.7, 1.0]))
+    img.header.set_slope_inter(2.0, -1024.0)  # stored f -> value 2 f - 1024
+    nib.save(img, os.path.join(d, "scaled.nii.gz"))
+
+
+def write_monochrome1_dicom(out):
+    """A 12-bit MONOCHROME1 CR image (pydicom): stored f2d * 10 (x + 10 y on 5 x 4)."""
+    import pydicom
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+    d = os.path.join(out, "dicom")
+    os.makedirs(d, exist_ok=True)
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.1"  # CR Image Storage
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID = meta.MediaStorageSOPClassUID
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.StudyInstanceUID = generate_uid()
+    ds.SeriesInstanceUID = generate_uid()
+    ds.Modality = "CR"
+    ds.PatientName = "Synthetic^Fixture"
+    ds.PatientID = "FIXTURE0001"
+    ds.Rows, ds.Columns = Y, X
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = "MONOCHROME1"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
+    ds.ImagerPixelSpacing = [0.2, 0.3]  # CR: row, column spacing at the detector
+    ds.PixelData = (f_zyx()[0] * 10).astype("<u2").tobytes()
+    ds.is_little_endian, ds.is_implicit_VR = True, False
+    ds.save_as(os.path.join(d, "cr_monochrome1.dcm"), write_like_original=False)
+
+
 def write_nrrd(out):
     d = os.path.join(out, "nrrd")
     os.makedirs(d, exist_ok=True)
@@ -223,6 +267,8 @@ def main():
     write_mat_v5(out)
     write_mat_v73(out)
     write_analyze(out)
+    write_nifti(out)
+    write_monochrome1_dicom(out)
     write_nrrd(out)
     write_metaimage(out)
     print(out)
