@@ -65,10 +65,11 @@ class GaussianBlur : public PretextTask {
       const float* src = input.pixels.data() + r * cols;
       for (int64_t c = -radius; c < cols + radius; ++c) line[c + radius] = src[Reflect(c, cols)];
       float* dst = tmp.data() + r * cols;
-      for (int64_t c = 0; c < cols; ++c) {
-        float acc = 0.0f;
-        for (int64_t k = 0; k <= 2 * radius; ++k) acc += kernel[k] * line[c + k];
-        dst[c] = acc;
+      std::fill(dst, dst + cols, 0.0f);
+      for (int64_t k = 0; k <= 2 * radius; ++k) {  // Tap-major: the inner loop vectorises.
+        const float w = kernel[k];
+        const float* shifted = line.data() + k;
+        for (int64_t c = 0; c < cols; ++c) dst[c] += w * shifted[c];
       }
     }
     // Vertical pass back into the input, a whole row at a time.
