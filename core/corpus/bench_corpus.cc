@@ -12,6 +12,8 @@
 //   build_slices_per_s: X     preprocess + store (volume synthesis not timed)
 //   stream_slices_per_s: Y    SliceLoader over the store (pread + CRC + decode)
 //   store_mb: Z               size of the shards on disk
+//   peak_rss_mb: M            peak resident memory of the process (flat in the slice count:
+//                             one 64-slice volume + prefetch, not the store)
 #include <unistd.h>
 
 #include <algorithm>
@@ -42,6 +44,20 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+
+// Peak resident memory of this process (VmHWM), in MB; -1 when unknown.
+double PeakRssMb() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return -1;
+  char line[256];
+  double mb = -1;
+  while (std::fgets(line, sizeof(line), f) != nullptr) {
+    long kb = 0;
+    if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1) mb = kb / 1024.0;
+  }
+  std::fclose(f);
+  return mb;
+}
 
 double Seconds(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -178,6 +194,7 @@ int BenchCorpus(const BenchOptions& options) {
   std::printf("build_slices_per_s: %.1f\n", done / build_seconds);
   std::printf("stream_slices_per_s: %.1f\n", streamed / stream_seconds);
   std::printf("store_mb: %.1f\n", bytes / 1e6);
+  std::printf("peak_rss_mb: %.1f\n", PeakRssMb());
   std::printf("checksum: %.3f\n", checksum);
   if (!kv.count("dir")) fs::remove_all(dir);
   return streamed == done ? 0 : 1;
