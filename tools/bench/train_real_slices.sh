@@ -61,7 +61,7 @@ status=0
 # Exit code 3 = completed with skipped inputs (see the corpus stage's skipped.csv).
 [ "$status" = 0 ] || [ "$status" = 3 ] || exit "$status"
 metrics="$OUT/run/01_pretrain/metrics.csv"
-echo "corpus: $(grep -c . "$OUT/run/00_corpus/manifest.csv") manifest rows"
+echo "corpus_volumes: $(($(grep -c . "$OUT/run/00_corpus/manifest.csv") - 1))"
 awk -F, 'NR == 1 { next }
          { last = $0; if (best == "" || $5 < best) best = $5; id = $6; mean = $7 }
          END { split(last, f, ",");
