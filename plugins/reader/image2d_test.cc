@@ -51,6 +51,14 @@ TEST(PngReaderTest, Gray16KeepsFullRange) {
   EXPECT_EQ(volumes[0].bits_stored, 16);
 }
 
+TEST(PngReaderTest, Rgb16BecomesGray16) {
+  GENESIS_REQUIRE_FIXTURES(dir);
+  auto volumes = Read("png", dir + "/png/rgb16.png");
+  ASSERT_EQ(volumes.size(), 1u);
+  ExpectF2d(volumes[0], 1000, 7);
+  EXPECT_EQ(volumes[0].bits_stored, 16);
+}
+
 TEST(PngReaderTest, ValueOffsetGivesDeepLesionHu) {
   GENESIS_REQUIRE_FIXTURES(dir);
   PngReaderOptions options;

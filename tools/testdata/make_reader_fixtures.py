@@ -14,7 +14,8 @@ tests put under TEST_TMPDIR).
          u1_2d.npy (uint8 (Y, X) = f(z=0)), i2_4d.npy (<i2 (T=2, Z, Y, X) = f + 1000 t),
          b1.npy (bool, f % 2)
   png/   gray8.png (f2d = x + 10 y + 200), gray16.png (f2d * 1000 + 7),
-         rgb8.png (R = G = B = f2d + 200, pixel (0,0) pure red), gray8_alpha.png
+         rgb8.png (R = G = B = f2d + 200, pixel (0,0) pure red), gray8_alpha.png,
+         rgb16.png (R = G = B = f2d * 1000 + 7)
   jpeg/  gray.jpg (8-bit, 16 x 16 constant 100 with a 200 square at rows/cols 8..15),
          rgb.jpg (same, as R = G = B)
   mat/   v5.mat: struct cjdata {label: 3.0, PID: '42', image: int16 (Y, X) = f(z=0) - 50}
@@ -96,6 +97,7 @@ def write_png_files(out):
     rgb = np.stack([f2 + 200] * 3, axis=-1)
     rgb[0, 0] = (255, 0, 0)
     write_png(os.path.join(d, "rgb8.png"), rgb, 8, 2)
+    write_png(os.path.join(d, "rgb16.png"), np.stack([f2 * 1000 + 7] * 3, axis=-1), 16, 2)
     ga = np.stack([f2 + 200, np.full_like(f2, 255)], axis=-1)
     write_png(os.path.join(d, "gray8_alpha.png"), ga, 8, 4)
 
