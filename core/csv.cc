@@ -53,9 +53,9 @@ absl::StatusOr<CsvTable> ParseCsv(absl::string_view text, absl::string_view sour
       if (table.header.empty()) {
         table.header = std::move(row);
       } else if (row.size() != table.header.size()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(source, ":", row_line, ": expected ", table.header.size(),
-                         " fields, found ", row.size()));
+        return absl::InvalidArgumentError(absl::StrCat(source, ":", row_line, ": expected ",
+                                                       table.header.size(), " fields, found ",
+                                                       row.size()));
       } else {
         table.rows.push_back(std::move(row));
       }
@@ -153,8 +153,7 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>* row) {
   GENESIS_ASSIGN_OR_RETURN(bool more, NextRaw(row));
   if (more && row->size() != header_.size()) {
     return absl::InvalidArgumentError(absl::StrCat(path_, ":", row_line_, ": expected ",
-                                                   header_.size(), " fields, found ",
-                                                   row->size()));
+                                                   header_.size(), " fields, found ", row->size()));
   }
   return more;
 }

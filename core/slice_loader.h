@@ -46,9 +46,9 @@
 namespace genesis {
 
 struct SliceLoaderOptions {
-  int num_threads = 2;       // Worker threads (>= 1).
-  int prefetch = 8;          // Max slices in flight or buffered (>= 1).
-  bool shuffle = true;       // Permute per (seed, epoch); false = store order.
+  int num_threads = 2;  // Worker threads (>= 1).
+  int prefetch = 8;     // Max slices in flight or buffered (>= 1).
+  bool shuffle = true;  // Permute per (seed, epoch); false = store order.
   uint64_t seed = 0;
   uint64_t epoch = 0;
   int64_t start_position = 0;  // First position delivered (0 <= start_position <= size).

@@ -45,7 +45,7 @@ struct DrainResult {
 };
 
 DrainResult Drain(const SliceStoreReader& reader, const SliceLoaderOptions& options,
-          SliceLoader::Transform transform = nullptr) {
+                  SliceLoader::Transform transform = nullptr) {
   SliceLoader loader(&reader, Split::kTrain, options, std::move(transform));
   DrainResult run;
   while (true) {
@@ -126,8 +126,8 @@ TEST(SliceLoaderTest, StartPositionResumesTheSameSequence) {
   options.start_position = 17;
   const DrainResult resumed = Drain(*reader, options);
   ASSERT_EQ(resumed.indexes.size(), 13u);
-  EXPECT_TRUE(std::equal(resumed.indexes.begin(), resumed.indexes.end(),
-                         full.indexes.begin() + 17));
+  EXPECT_TRUE(
+      std::equal(resumed.indexes.begin(), resumed.indexes.end(), full.indexes.begin() + 17));
   EXPECT_EQ(resumed.positions.front(), 17);
   options.start_position = 5;
   options.limit = 4;
@@ -143,14 +143,13 @@ TEST(SliceLoaderTest, MemoryIsBoundedByPrefetch) {
   options.prefetch = 3;
   std::atomic<int> live{0};
   std::atomic<int> peak{0};
-  SliceLoader loader(reader.get(), Split::kTrain, options,
-                     [&](int64_t, int64_t, Slice&) {
-                       const int now = ++live;
-                       int p = peak.load();
-                       while (now > p && !peak.compare_exchange_weak(p, now)) {
-                       }
-                       return absl::OkStatus();
-                     });
+  SliceLoader loader(reader.get(), Split::kTrain, options, [&](int64_t, int64_t, Slice&) {
+    const int now = ++live;
+    int p = peak.load();
+    while (now > p && !peak.compare_exchange_weak(p, now)) {
+    }
+    return absl::OkStatus();
+  });
   int delivered = 0;
   while (true) {
     // A slow consumer: workers must wait instead of reading ahead.
@@ -172,10 +171,9 @@ TEST(SliceLoaderTest, TransformErrorIsReturnedAtItsPosition) {
   SliceLoaderOptions options;
   options.shuffle = false;
   options.num_threads = 3;
-  SliceLoader loader(reader.get(), Split::kTrain, options,
-                     [](int64_t index, int64_t, Slice&) {
-                       return index == 6 ? absl::InternalError("boom at 6") : absl::OkStatus();
-                     });
+  SliceLoader loader(reader.get(), Split::kTrain, options, [](int64_t index, int64_t, Slice&) {
+    return index == 6 ? absl::InternalError("boom at 6") : absl::OkStatus();
+  });
   for (int i = 0; i < 6; ++i) {
     auto item = loader.Next();
     ASSERT_TRUE(item.ok());

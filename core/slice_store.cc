@@ -34,9 +34,8 @@ constexpr float kClampTolerance = 1e-3f;
 
 const std::vector<std::string>& IndexHeader() {
   static const auto* header = new std::vector<std::string>{
-      "split",  "position",    "dataset",   "patient_id", "modality",
-      "slice_index", "width",  "height",    "bits_stored", "spacing_x",
-      "spacing_y",   "shard",  "offset",    "checksum"};
+      "split",  "position",    "dataset",   "patient_id", "modality", "slice_index", "width",
+      "height", "bits_stored", "spacing_x", "spacing_y",  "shard",    "offset",      "checksum"};
   return *header;
 }
 
@@ -161,9 +160,9 @@ absl::Status SliceStoreWriter::CloseShard(int split) {
   const bool ok = std::fflush(f) == 0 && fsync(fileno(f)) == 0;
   const bool closed = std::fclose(f) == 0;
   if (!ok || !closed) {
-    return absl::DataLossError(absl::StrCat(
-        (fs::path(dir_) / ShardName(split, shard_numbers_[split])).string(),
-        ": write failed: ", std::strerror(errno)));
+    return absl::DataLossError(
+        absl::StrCat((fs::path(dir_) / ShardName(split, shard_numbers_[split])).string(),
+                     ": write failed: ", std::strerror(errno)));
   }
   return absl::OkStatus();
 }
@@ -176,9 +175,9 @@ absl::Status SliceStoreWriter::Add(const Slice& slice, Split split_enum) {
   }
   if (slice.width <= 0 || slice.height <= 0 ||
       static_cast<int64_t>(slice.pixels.size()) != slice.width * slice.height) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        Describe(slice), ": bad slice shape ", slice.width, "x", slice.height, " with ",
-        slice.pixels.size(), " pixels"));
+    return absl::InvalidArgumentError(absl::StrCat(Describe(slice), ": bad slice shape ",
+                                                   slice.width, "x", slice.height, " with ",
+                                                   slice.pixels.size(), " pixels"));
   }
   const size_t n = slice.pixels.size();
   buffer_.resize(n * BytesPerPixel(pixel_type_));
@@ -214,16 +213,16 @@ absl::Status SliceStoreWriter::Add(const Slice& slice, Split split_enum) {
                      ": write failed: ", std::strerror(errno)));
   }
   const uint32_t checksum = Crc32(buffer_.data(), buffer_.size());
-  const std::string row = CsvLine({
-      std::string(SplitName(split_enum)), absl::StrCat(counts_[split]), slice.dataset,
-      slice.patient_id, std::string(ModalityName(slice.modality)),
-      absl::StrCat(slice.slice_index), absl::StrCat(slice.width), absl::StrCat(slice.height),
-      absl::StrCat(slice.bits_stored), absl::StrCat(slice.spacing[0]),
-      absl::StrCat(slice.spacing[1]), absl::StrCat(shard_numbers_[split]),
-      absl::StrCat(shard_offset_[split]), absl::StrCat(checksum)});
+  const std::string row = CsvLine(
+      {std::string(SplitName(split_enum)), absl::StrCat(counts_[split]), slice.dataset,
+       slice.patient_id, std::string(ModalityName(slice.modality)), absl::StrCat(slice.slice_index),
+       absl::StrCat(slice.width), absl::StrCat(slice.height), absl::StrCat(slice.bits_stored),
+       absl::StrCat(slice.spacing[0]), absl::StrCat(slice.spacing[1]),
+       absl::StrCat(shard_numbers_[split]), absl::StrCat(shard_offset_[split]),
+       absl::StrCat(checksum)});
   if (std::fwrite(row.data(), 1, row.size(), index_) != row.size()) {
-    return absl::DataLossError(absl::StrCat(dir_, "/", kPartialIndexFile,
-                                            ": write failed: ", std::strerror(errno)));
+    return absl::DataLossError(
+        absl::StrCat(dir_, "/", kPartialIndexFile, ": write failed: ", std::strerror(errno)));
   }
   shard_offset_[split] += static_cast<int64_t>(buffer_.size());
   ++shard_fill_[split];
@@ -299,8 +298,7 @@ absl::StatusOr<std::unique_ptr<SliceStoreReader>> SliceStoreReader::Open(const s
     GENESIS_ASSIGN_OR_RETURN(bool more, csv->Next(&row));
     if (!more) break;
     auto bad = [&](absl::string_view what) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(index_path, ":", csv->line(), ": bad ", what));
+      return absl::InvalidArgumentError(absl::StrCat(index_path, ":", csv->line(), ": bad ", what));
     };
     auto split = ParseSplit(row[0]);
     if (!split.ok()) return bad("split");
@@ -321,8 +319,8 @@ absl::StatusOr<std::unique_ptr<SliceStoreReader>> SliceStoreReader::Open(const s
         !absl::SimpleAtoi(row[7], &e.height) || !absl::SimpleAtoi(row[8], &e.bits_stored) ||
         !absl::SimpleAtod(row[9], &e.spacing[0]) || !absl::SimpleAtod(row[10], &e.spacing[1]) ||
         !absl::SimpleAtoi(row[11], &e.shard) || !absl::SimpleAtoi(row[12], &e.offset) ||
-        !absl::SimpleAtoi(row[13], &checksum) || e.width <= 0 || e.height <= 0 ||
-        e.shard < 0 || e.offset < 0) {
+        !absl::SimpleAtoi(row[13], &checksum) || e.width <= 0 || e.height <= 0 || e.shard < 0 ||
+        e.offset < 0) {
       return bad("numeric field");
     }
     e.checksum = checksum;
@@ -350,10 +348,10 @@ absl::StatusOr<std::unique_ptr<SliceStoreReader>> SliceStoreReader::Open(const s
       const StoredSliceInfo& e = reader->entries_[s][i];
       const int64_t end = e.offset + e.width * e.height * static_cast<int64_t>(bpp);
       if (end > shard_sizes[e.shard]) {
-        return absl::DataLossError(absl::StrCat(
-            reader->ShardPath(static_cast<Split>(s), e.shard), ": truncated: ",
-            SplitName(static_cast<Split>(s)), " slice ", i, " needs bytes up to ", end,
-            ", file has ", shard_sizes[e.shard]));
+        return absl::DataLossError(absl::StrCat(reader->ShardPath(static_cast<Split>(s), e.shard),
+                                                ": truncated: ", SplitName(static_cast<Split>(s)),
+                                                " slice ", i, " needs bytes up to ", end,
+                                                ", file has ", shard_sizes[e.shard]));
       }
     }
   }
@@ -396,17 +394,16 @@ absl::StatusOr<Slice> SliceStoreReader::Read(Split split, int64_t index) const {
     if (got <= 0) {
       return absl::DataLossError(absl::StrCat(ShardPath(split, e.shard), ": ", SplitName(split),
                                               " slice ", index, ": short read (",
-                                              got < 0 ? std::strerror(errno) : "end of file",
-                                              ")"));
+                                              got < 0 ? std::strerror(errno) : "end of file", ")"));
     }
     done += static_cast<size_t>(got);
   }
   const uint32_t crc = Crc32(buffer.data(), bytes);
   if (crc != e.checksum) {
-    return absl::DataLossError(absl::StrCat(
-        ShardPath(split, e.shard), ": ", SplitName(split), " slice ", index,
-        " (offset ", e.offset, "): checksum mismatch (stored ", e.checksum, ", computed ", crc,
-        ") -- the shard is corrupt"));
+    return absl::DataLossError(absl::StrCat(ShardPath(split, e.shard), ": ", SplitName(split),
+                                            " slice ", index, " (offset ", e.offset,
+                                            "): checksum mismatch (stored ", e.checksum,
+                                            ", computed ", crc, ") -- the shard is corrupt"));
   }
   Slice slice;
   slice.width = e.width;

@@ -63,8 +63,8 @@ struct StoredSliceInfo {
   int64_t height = 0;
   int bits_stored = 0;
   std::array<double, 2> spacing = {1.0, 1.0};
-  int32_t shard = 0;     // Index into the split's shard list.
-  int64_t offset = 0;    // Byte offset inside the shard.
+  int32_t shard = 0;   // Index into the split's shard list.
+  int64_t offset = 0;  // Byte offset inside the shard.
   uint32_t checksum = 0;
 };
 
@@ -72,8 +72,8 @@ class SliceStoreWriter {
  public:
   // Creates `dir` (and parents). Fails if `dir` already holds a store (index.csv) or the
   // options are invalid.
-  static absl::StatusOr<std::unique_ptr<SliceStoreWriter>> Create(
-      const std::string& dir, const SliceStoreOptions& options);
+  static absl::StatusOr<std::unique_ptr<SliceStoreWriter>> Create(const std::string& dir,
+                                                                  const SliceStoreOptions& options);
   static absl::Status Validate(const SliceStoreOptions& options);
   ~SliceStoreWriter();
 

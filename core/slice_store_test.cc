@@ -170,8 +170,7 @@ TEST(SliceStoreTest, CorruptShardIsDetectedAndNamed) {
   auto s = (*reader)->Read(Split::kTrain, 3);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_NE(s.status().message().find(dir + "/train-00001.bin: train slice 3"),
-            std::string::npos)
+  EXPECT_NE(s.status().message().find(dir + "/train-00001.bin: train slice 3"), std::string::npos)
       << s.status();
   EXPECT_NE(s.status().message().find("checksum mismatch"), std::string::npos);
 }

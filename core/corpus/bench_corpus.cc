@@ -78,24 +78,27 @@ int BenchCorpus(const BenchOptions& options) {
   const int out_size = options.size > 0 ? options.size : 224;
   const int in = int_arg("in", 512);
   const int prefetch = int_arg("prefetch", 16);
-  const int threads = options.threads > 0
-                          ? options.threads
-                          : std::max(1u, std::thread::hardware_concurrency());
+  const int threads =
+      options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   const std::string pixel_type = kv.count("pixel_type") ? kv["pixel_type"] : "uint16";
-  const std::string dir = kv.count("dir") ? kv["dir"]
-                                          : (fs::temp_directory_path() /
-                                             absl::StrCat("genesis_bench_corpus_", getpid()))
-                                                .string();
+  const std::string dir =
+      kv.count("dir")
+          ? kv["dir"]
+          : (fs::temp_directory_path() / absl::StrCat("genesis_bench_corpus_", getpid())).string();
   fs::remove_all(dir);
 
-  auto hu = Registry<Preprocessor>::Get().Create(
-      [] { PluginSpec s; s.set_type("hu_window"); return s; }());
+  auto hu = Registry<Preprocessor>::Get().Create([] {
+    PluginSpec s;
+    s.set_type("hu_window");
+    return s;
+  }());
   // random_crop_resize with output_size = --size, built through the options' descriptor (the
   // core does not depend on plugin protos).
   PluginSpec crop_spec;
   crop_spec.set_type("random_crop_resize");
-  if (const auto* descriptor = google::protobuf::DescriptorPool::generated_pool()
-                                   ->FindMessageTypeByName("genesis.RandomCropResizeOptions")) {
+  if (const auto* descriptor =
+          google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(
+              "genesis.RandomCropResizeOptions")) {
     std::unique_ptr<google::protobuf::Message> crop_options(
         google::protobuf::MessageFactory::generated_factory()->GetPrototype(descriptor)->New());
     google::protobuf::TextFormat::ParseFromString(absl::StrCat("output_size: ", out_size),

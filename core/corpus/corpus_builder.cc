@@ -4,8 +4,8 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
-#include <map>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <thread>
 
@@ -37,10 +37,10 @@ struct NamedReader {
 
 // Where a plan's volume lives.
 struct VolumeRef {
-  size_t patient = 0;         // Index into patients.
-  size_t file = 0;            // Index into the patient's files.
+  size_t patient = 0;  // Index into patients.
+  size_t file = 0;     // Index into the patient's files.
   int64_t volume_in_file = 0;
-  int reader = -1;            // Index into readers.
+  int reader = -1;  // Index into readers.
   size_t manifest_row = 0;
 };
 
@@ -99,10 +99,10 @@ absl::Status CheckPlans(const std::vector<SlicePlan>& plans, absl::string_view w
     for (size_t i = 0; i < plan.selected.size(); ++i) {
       const int64_t z = plan.selected[i];
       if (z < 0 || z >= plan.num_slices || (i > 0 && z <= plan.selected[i - 1])) {
-        return absl::InternalError(absl::StrCat(
-            who, " produced an invalid selection for ", plan.patient->dataset, "/",
-            plan.patient->patient_id, " volume ", plan.volume_index, ": z ", z, " of ",
-            plan.num_slices, " (must be ascending, in range)"));
+        return absl::InternalError(
+            absl::StrCat(who, " produced an invalid selection for ", plan.patient->dataset, "/",
+                         plan.patient->patient_id, " volume ", plan.volume_index, ": z ", z, " of ",
+                         plan.num_slices, " (must be ascending, in range)"));
       }
     }
   }
@@ -134,7 +134,8 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
   const fs::path out(out_dir);
   std::error_code ec;
   fs::create_directories(out, ec);
-  if (ec) return absl::PermissionDeniedError(absl::StrCat(out_dir, ": cannot create: ", ec.message()));
+  if (ec)
+    return absl::PermissionDeniedError(absl::StrCat(out_dir, ": cannot create: ", ec.message()));
   fs::remove_all(out / "store", ec);
 
   GENESIS_ASSIGN_OR_RETURN(std::vector<NamedReader> readers, MakeReaders(options));
@@ -218,8 +219,8 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
           const Volume& v = (*volumes)[k];
           if (v.size[0] <= 0 || v.size[1] <= 0 || v.size[2] <= 0 ||
               static_cast<int64_t>(v.voxels.size()) != v.num_voxels()) {
-            skip(file, absl::StrCat("volume ", k, ": empty or inconsistent size ", v.size[0],
-                                    "x", v.size[1], "x", v.size[2]));
+            skip(file, absl::StrCat("volume ", k, ": empty or inconsistent size ", v.size[0], "x",
+                                    v.size[1], "x", v.size[2]));
             continue;
           }
           if (patient.modality == Modality::kUnknown) patient.modality = v.modality;
@@ -292,7 +293,8 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
 
   // ---- Split by patient. ----
   std::vector<PatientKey> keys;
-  for (const SlicePlan& plan : plans) keys.push_back({plan.patient->dataset, plan.patient->patient_id});
+  for (const SlicePlan& plan : plans)
+    keys.push_back({plan.patient->dataset, plan.patient->patient_id});
   GENESIS_ASSIGN_OR_RETURN(PatientSplit split, PatientLevelSplit(keys, options.split(), seed));
   GENESIS_RETURN_IF_ERROR(WriteSplitCsv((out / "split.csv").string(), split));
   result->read_seconds = SecondsSince(pass1_start);
@@ -307,7 +309,8 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
   while (p < plans.size()) {
     // Plans [p, q) share one file of one patient.
     size_t q = p + 1;
-    while (q < plans.size() && refs[q].patient == refs[p].patient && refs[q].file == refs[p].file) ++q;
+    while (q < plans.size() && refs[q].patient == refs[p].patient && refs[q].file == refs[p].file)
+      ++q;
     const PatientRecord& patient = *plans[p].patient;
     const PatientKey key{patient.dataset, patient.patient_id};
     const Split patient_split = split.at(key);
@@ -325,8 +328,8 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
     if (any) {
       const std::string& file = patient.files[refs[p].file];
       if (!volumes.ok()) {
-        skip(file, absl::StrCat(readers[refs[p].reader].name, " (second read): ",
-                                volumes.status().message()));
+        skip(file, absl::StrCat(readers[refs[p].reader].name,
+                                " (second read): ", volumes.status().message()));
         p = q;
         continue;
       }
@@ -344,9 +347,9 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
           slice.dataset = patient.dataset;
           slice.patient_id = patient.patient_id;
           slice.modality = modality;
-          RandomStream rng(seed, RandomStream::kPreprocess, patient_hash,
-                           (static_cast<uint64_t>(plan.volume_index) << 32) |
-                               static_cast<uint64_t>(z));
+          RandomStream rng(
+              seed, RandomStream::kPreprocess, patient_hash,
+              (static_cast<uint64_t>(plan.volume_index) << 32) | static_cast<uint64_t>(z));
           for (const auto& pre : preprocessors) {
             absl::Status status = pre->Apply(slice, rng);
             if (!status.ok()) {
@@ -357,8 +360,8 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
           slices[s] = std::move(slice);
         });
         for (size_t s = 0; s < slices.size(); ++s) {
-          const std::string what = absl::StrCat("volume ", refs[i].volume_in_file, " slice ",
-                                                plan.selected[s], ": ");
+          const std::string what =
+              absl::StrCat("volume ", refs[i].volume_in_file, " slice ", plan.selected[s], ": ");
           if (!slices[s].ok()) {
             skip(file, absl::StrCat(what, slices[s].status().message()));
             continue;
@@ -392,7 +395,8 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
       result->slices_per_split[std::string(SplitName(sp))] = reader->size(sp);
       for (int64_t i = 0; i < reader->size(sp); ++i) {
         const StoredSliceInfo& info = reader->info(sp, i);
-        assignments.push_back({{info.dataset, info.patient_id}, sp,
+        assignments.push_back({{info.dataset, info.patient_id},
+                               sp,
                                absl::StrCat("store ", SplitName(sp), " slice ", i)});
       }
     }
@@ -400,20 +404,20 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
   }
 
   // ---- Manifest, summary, skipped report. ----
-  for (size_t i = 0; i < plans.size(); ++i) manifest[refs[i].manifest_row].selected_slices = stored_per_plan[i];
+  for (size_t i = 0; i < plans.size(); ++i)
+    manifest[refs[i].manifest_row].selected_slices = stored_per_plan[i];
   GENESIS_RETURN_IF_ERROR(WriteManifest((out / "manifest.csv").string(), manifest));
   GENESIS_RETURN_IF_ERROR(summary.Write((out / "summary").string()));
   result->slices_per_modality = summary.SlicesPerModality();
   std::string skipped = CsvLine({"file", "reason"});
   for (const auto& [file, reason] : result->skipped) skipped += CsvLine({file, reason});
   GENESIS_RETURN_IF_ERROR(WriteFileAtomically((out / "skipped.csv").string(), skipped));
-  LOG(INFO) << "corpus: " << result->patients << " patients, " << result->volumes
-            << " volumes, " << result->slices_stored << " slices stored (train "
+  LOG(INFO) << "corpus: " << result->patients << " patients, " << result->volumes << " volumes, "
+            << result->slices_stored << " slices stored (train "
             << result->slices_per_split["train"] << ", val " << result->slices_per_split["val"]
-            << ", test " << result->slices_per_split["test"] << "), "
-            << result->skipped.size() << " skipped; pass 1 (read, plan) "
-            << result->read_seconds << " s, pass 2 (read, preprocess, store) "
-            << result->write_seconds << " s";
+            << ", test " << result->slices_per_split["test"] << "), " << result->skipped.size()
+            << " skipped; pass 1 (read, plan) " << result->read_seconds
+            << " s, pass 2 (read, preprocess, store) " << result->write_seconds << " s";
   return absl::OkStatus();
 }
 

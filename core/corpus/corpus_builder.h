@@ -50,10 +50,10 @@ struct CorpusBuildResult {
   int64_t patients = 0;
   int64_t volumes = 0;
   int64_t slices_stored = 0;
-  std::map<std::string, int64_t> slices_per_split;     // "train" -> n.
-  std::map<std::string, int64_t> slices_per_modality;  // "CT" -> n.
+  std::map<std::string, int64_t> slices_per_split;           // "train" -> n.
+  std::map<std::string, int64_t> slices_per_modality;        // "CT" -> n.
   std::vector<std::pair<std::string, std::string>> skipped;  // (file, reason)
-  double read_seconds = 0;   // Pass 1 (reading + planning).
+  double read_seconds = 0;                                   // Pass 1 (reading + planning).
   double write_seconds = 0;  // Pass 2 (reading again, preprocessing, storing).
 };
 

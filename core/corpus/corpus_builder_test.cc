@@ -97,8 +97,8 @@ std::string Tmp(const std::string& name) {
   return dir;
 }
 
-DatasetSpec Dataset(const std::string& name, const std::string& modality, int patients,
-                    int slices, int budget, bool broken = false) {
+DatasetSpec Dataset(const std::string& name, const std::string& modality, int patients, int slices,
+                    int budget, bool broken = false) {
   DatasetSpec spec;
   PhantomSourceTestOptions o;
   o.set_dataset(name);

@@ -1,9 +1,8 @@
 // Manifest round trip, patient-level split and summary tables.
 #include <filesystem>
+#include <opencv2/imgcodecs.hpp>
 #include <set>
 #include <string>
-
-#include <opencv2/imgcodecs.hpp>
 
 #include "core/corpus/manifest.h"
 #include "core/corpus/split.h"
@@ -15,9 +14,7 @@
 namespace genesis {
 namespace {
 
-std::string Tmp(const std::string& name) {
-  return std::string(getenv("TEST_TMPDIR")) + "/" + name;
-}
+std::string Tmp(const std::string& name) { return std::string(getenv("TEST_TMPDIR")) + "/" + name; }
 
 TEST(ManifestTest, RoundTripWithCommasAndQuotesInPaths) {
   ManifestRow a;
@@ -142,9 +139,9 @@ TEST(SummaryTest, TablesAndCharts) {
   EXPECT_EQ(modality->rows[1], (std::vector<std::string>{"MR", "1", "5"}));
   auto splits = ReadCsvFile(dir + "/slices_per_split.csv");
   EXPECT_EQ(splits->rows[0], (std::vector<std::string>{"train", "2", "8"}));
-  for (const char* png : {"slices_per_modality.png", "slices_per_body_part.png",
-                          "slices_per_dataset.png", "patients_per_dataset.png",
-                          "slices_per_patient.png"}) {
+  for (const char* png :
+       {"slices_per_modality.png", "slices_per_body_part.png", "slices_per_dataset.png",
+        "patients_per_dataset.png", "slices_per_patient.png"}) {
     cv::Mat image = cv::imread(dir + "/" + png);
     ASSERT_FALSE(image.empty()) << png;
     EXPECT_GT(image.cols, 600) << png;

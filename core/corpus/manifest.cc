@@ -17,16 +17,16 @@ namespace genesis {
 bool ManifestRow::operator==(const ManifestRow& o) const {
   return dataset == o.dataset && patient_id == o.patient_id && modality == o.modality &&
          body_part == o.body_part && file == o.file && volume_index == o.volume_index &&
-         patient_volume == o.patient_volume && slice_count == o.slice_count &&
-         width == o.width && height == o.height && spacing == o.spacing &&
-         selected_slices == o.selected_slices && labels == o.labels;
+         patient_volume == o.patient_volume && slice_count == o.slice_count && width == o.width &&
+         height == o.height && spacing == o.spacing && selected_slices == o.selected_slices &&
+         labels == o.labels;
 }
 
 const std::vector<std::string>& ManifestHeader() {
   static const auto* header = new std::vector<std::string>{
-      "dataset",   "patient_id", "modality",  "body_part",      "file",
-      "volume_index", "patient_volume", "slice_count", "width", "height",
-      "spacing_x", "spacing_y",  "spacing_z", "selected_slices", "labels"};
+      "dataset",      "patient_id",     "modality",    "body_part",       "file",
+      "volume_index", "patient_volume", "slice_count", "width",           "height",
+      "spacing_x",    "spacing_y",      "spacing_z",   "selected_slices", "labels"};
   return *header;
 }
 
@@ -101,8 +101,8 @@ absl::StatusOr<std::vector<ManifestRow>> ReadManifest(const std::string& path) {
     GENESIS_ASSIGN_OR_RETURN(bool more, csv->Next(&f));
     if (!more) break;
     auto bad = [&](absl::string_view column, absl::string_view value) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ":", csv->line(), ": ", column,
-                                                     ": cannot parse '", value, "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", csv->line(), ": ", column, ": cannot parse '", value, "'"));
     };
     ManifestRow r;
     r.dataset = f[0];

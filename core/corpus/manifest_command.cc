@@ -64,28 +64,29 @@ int ManifestMain(const std::vector<std::string>& args) {
   Counts total;
   int64_t patients = 0;
   for (const auto& [name, c] : by_dataset) {
-    std::printf("{\"dataset\":%s,\"patients\":%zu,\"volumes\":%lld,\"slices\":%lld,"
-                "\"stored_slices\":%lld,\"modalities\":%s}\n",
-                JsonString(name).c_str(), c.patients.size(), static_cast<long long>(c.volumes),
-                static_cast<long long>(c.slices), static_cast<long long>(c.stored),
-                JsonString(absl::StrJoin(c.modalities, "+")).c_str());
+    std::printf(
+        "{\"dataset\":%s,\"patients\":%zu,\"volumes\":%lld,\"slices\":%lld,"
+        "\"stored_slices\":%lld,\"modalities\":%s}\n",
+        JsonString(name).c_str(), c.patients.size(), static_cast<long long>(c.volumes),
+        static_cast<long long>(c.slices), static_cast<long long>(c.stored),
+        JsonString(absl::StrJoin(c.modalities, "+")).c_str());
     patients += static_cast<int64_t>(c.patients.size());
     total.volumes += c.volumes;
     total.slices += c.slices;
     total.stored += c.stored;
   }
-  std::printf("{\"total\":true,\"datasets\":%zu,\"patients\":%lld,\"volumes\":%lld,"
-              "\"slices\":%lld,\"stored_slices\":%lld}\n",
-              by_dataset.size(), static_cast<long long>(patients),
-              static_cast<long long>(total.volumes), static_cast<long long>(total.slices),
-              static_cast<long long>(total.stored));
+  std::printf(
+      "{\"total\":true,\"datasets\":%zu,\"patients\":%lld,\"volumes\":%lld,"
+      "\"slices\":%lld,\"stored_slices\":%lld}\n",
+      by_dataset.size(), static_cast<long long>(patients), static_cast<long long>(total.volumes),
+      static_cast<long long>(total.slices), static_cast<long long>(total.stored));
   return 0;
 }
 
 }  // namespace
 
-GENESIS_REGISTER_COMMAND("manifest",
-                         "MANIFEST.csv ... : read corpus manifests back; per-dataset counts as JSON",
-                         &ManifestMain);
+GENESIS_REGISTER_COMMAND(
+    "manifest", "MANIFEST.csv ... : read corpus manifests back; per-dataset counts as JSON",
+    &ManifestMain);
 
 }  // namespace genesis

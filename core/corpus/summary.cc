@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -24,15 +23,15 @@ struct Group {
   int64_t max_per_patient = 0;
   std::array<int64_t, kNumSplits> split_slices = {0, 0, 0};
   std::array<int64_t, kNumSplits> split_patients = {0, 0, 0};
-  std::map<std::string, int64_t> modalities;   // For the dataset table: most common modality.
+  std::map<std::string, int64_t> modalities;  // For the dataset table: most common modality.
   std::map<std::string, int64_t> body_parts;
 
   void Add(int64_t slices_of_patient, Split split, Modality modality,
            const std::string& body_part) {
     ++patients;
     slices += slices_of_patient;
-    min_per_patient = min_per_patient < 0 ? slices_of_patient
-                                          : std::min(min_per_patient, slices_of_patient);
+    min_per_patient =
+        min_per_patient < 0 ? slices_of_patient : std::min(min_per_patient, slices_of_patient);
     max_per_patient = std::max(max_per_patient, slices_of_patient);
     split_slices[static_cast<int>(split)] += slices_of_patient;
     split_patients[static_cast<int>(split)] += 1;
@@ -107,20 +106,20 @@ absl::Status CorpusSummary::Write(const std::string& dir) const {
                                           values));
   }
 
-  std::string datasets = CsvLine({"dataset", "modality", "body_part", "patients", "slices",
-                                  "min_slices_per_patient", "mean_slices_per_patient",
-                                  "max_slices_per_patient", "train_slices", "val_slices",
-                                  "test_slices"});
-  std::string patients = CsvLine({"dataset", "patients", "train_patients", "val_patients",
-                                  "test_patients"});
+  std::string datasets =
+      CsvLine({"dataset", "modality", "body_part", "patients", "slices", "min_slices_per_patient",
+               "mean_slices_per_patient", "max_slices_per_patient", "train_slices", "val_slices",
+               "test_slices"});
+  std::string patients =
+      CsvLine({"dataset", "patients", "train_patients", "val_patients", "test_patients"});
   std::vector<std::string> labels;
   std::vector<double> slices, patient_counts, means, lows, highs;
   for (const auto& [name, g] : by_dataset) {
-    datasets += CsvLine({name, Joined(g.modalities), Joined(g.body_parts),
-                         absl::StrCat(g.patients), absl::StrCat(g.slices),
-                         absl::StrCat(g.min_per_patient), absl::StrFormat("%.2f", g.mean()),
-                         absl::StrCat(g.max_per_patient), absl::StrCat(g.split_slices[0]),
-                         absl::StrCat(g.split_slices[1]), absl::StrCat(g.split_slices[2])});
+    datasets += CsvLine({name, Joined(g.modalities), Joined(g.body_parts), absl::StrCat(g.patients),
+                         absl::StrCat(g.slices), absl::StrCat(g.min_per_patient),
+                         absl::StrFormat("%.2f", g.mean()), absl::StrCat(g.max_per_patient),
+                         absl::StrCat(g.split_slices[0]), absl::StrCat(g.split_slices[1]),
+                         absl::StrCat(g.split_slices[2])});
     patients += CsvLine({name, absl::StrCat(g.patients), absl::StrCat(g.split_patients[0]),
                          absl::StrCat(g.split_patients[1]), absl::StrCat(g.split_patients[2])});
     labels.push_back(name);
@@ -134,9 +133,8 @@ absl::Status CorpusSummary::Write(const std::string& dir) const {
   GENESIS_RETURN_IF_ERROR(WriteFileAtomically(path("patients_per_dataset.csv"), patients));
   GENESIS_RETURN_IF_ERROR(WriteBarChart(path("slices_per_dataset.png"), "Slices per dataset",
                                         "slices", labels, slices));
-  GENESIS_RETURN_IF_ERROR(WriteBarChart(path("patients_per_dataset.png"),
-                                        "Patients per dataset", "patients", labels,
-                                        patient_counts));
+  GENESIS_RETURN_IF_ERROR(WriteBarChart(path("patients_per_dataset.png"), "Patients per dataset",
+                                        "patients", labels, patient_counts));
   GENESIS_RETURN_IF_ERROR(WriteBarChart(path("slices_per_patient.png"),
                                         "Slices per patient (mean, min-max)", "slices", labels,
                                         means, lows, highs));
@@ -149,8 +147,7 @@ absl::Status CorpusSummary::Write(const std::string& dir) const {
 }
 
 absl::Status WriteBarChart(const std::string& path, const std::string& title,
-                           const std::string& value_label,
-                           const std::vector<std::string>& labels,
+                           const std::string& value_label, const std::vector<std::string>& labels,
                            const std::vector<double>& values, const std::vector<double>& low,
                            const std::vector<double>& high) {
   const int n = static_cast<int>(labels.size());
@@ -197,8 +194,8 @@ absl::Status WriteBarChart(const std::string& path, const std::string& title,
     }
     cv::line(image, cv::Point(left, top), cv::Point(left, axis_y), black, 1);
     cv::line(image, cv::Point(left, axis_y), cv::Point(left + plot_width, axis_y), black, 1);
-    cv::putText(image, value_label, cv::Point(left + plot_width / 2 - 20, axis_y + 40), font,
-                0.5, black, 1, cv::LINE_AA);
+    cv::putText(image, value_label, cv::Point(left + plot_width / 2 - 20, axis_y + 40), font, 0.5,
+                black, 1, cv::LINE_AA);
     for (int i = 0; i < n; ++i) {
       const int y0 = top + i * row + 4, y1 = top + (i + 1) * row - 4;
       cv::rectangle(image, cv::Point(left, y0), cv::Point(x_of(values[i]), y1), bar, cv::FILLED);

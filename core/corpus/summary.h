@@ -56,10 +56,8 @@ class CorpusSummary {
 // A horizontal bar chart PNG (OpenCV drawing): one bar per label with its value printed at the
 // bar's end; optional whiskers (low/high per bar, same length as values or empty).
 absl::Status WriteBarChart(const std::string& path, const std::string& title,
-                           const std::string& value_label,
-                           const std::vector<std::string>& labels,
-                           const std::vector<double>& values,
-                           const std::vector<double>& low = {},
+                           const std::string& value_label, const std::vector<std::string>& labels,
+                           const std::vector<double>& values, const std::vector<double>& low = {},
                            const std::vector<double>& high = {});
 
 }  // namespace genesis

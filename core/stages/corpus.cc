@@ -30,9 +30,7 @@ class CorpusStageRunner : public StageRunner {
  public:
   explicit CorpusStageRunner(const CorpusStage& options) : options_(options) {}
 
-  static absl::Status Validate(const CorpusStage& options) {
-    return ValidateCorpusStage(options);
-  }
+  static absl::Status Validate(const CorpusStage& options) { return ValidateCorpusStage(options); }
 
   absl::Status Run(const RunContext& context) override {
     CorpusBuildResult result;
@@ -40,11 +38,11 @@ class CorpusStageRunner : public StageRunner {
         BuildCorpus(options_, context.stage_dir, context.seed, context.num_threads, &result);
     if (!status.ok()) return status;
     if (!result.skipped.empty()) {
-      const std::string message = absl::StrCat(
-          result.skipped.size(), " file(s) or slice(s) skipped, listed in ", context.stage_dir,
-          "/skipped.csv (first: ", result.skipped.front().first, ": ",
-          result.skipped.front().second, "); every readable slice was stored (",
-          result.slices_stored, ")");
+      const std::string message =
+          absl::StrCat(result.skipped.size(), " file(s) or slice(s) skipped, listed in ",
+                       context.stage_dir, "/skipped.csv (first: ", result.skipped.front().first,
+                       ": ", result.skipped.front().second, "); every readable slice was stored (",
+                       result.slices_stored, ")");
       if (options_.fail_on_skipped()) return absl::DataLossError(message);
       LOG(WARNING) << "corpus: " << message;
       if (context.summary != nullptr) {

@@ -16,8 +16,8 @@ std::string Describe(const Slice& slice) {
 
 absl::Status ValidateHuWindow(const HuWindowOptions& o) {
   if (!(o.max_hu() > o.min_hu())) {
-    return absl::InvalidArgumentError(absl::StrCat("max_hu: must be > min_hu (", o.min_hu(),
-                                                   "), got ", o.max_hu()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_hu: must be > min_hu (", o.min_hu(), "), got ", o.max_hu()));
   }
   return absl::OkStatus();
 }
@@ -68,7 +68,7 @@ absl::Status ApplyMriSliceMax(const MriSliceMaxOptions& o, Slice& slice) {
 }
 
 absl::Status ApplyXrayBitDepth(const XrayBitDepthOptions& o, Slice& slice) {
-  const int bits = o.bits_stored() > 0 ? o.bits_stored()
+  const int bits = o.bits_stored() > 0     ? o.bits_stored()
                    : slice.bits_stored > 0 ? slice.bits_stored
                                            : o.default_bits();
   const double max_value = std::ldexp(1.0, bits) - 1.0;

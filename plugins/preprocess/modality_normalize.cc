@@ -23,8 +23,8 @@ class ModalityNormalize : public Preprocessor {
     GENESIS_RETURN_IF_ERROR(Annotate(ValidateMriSliceMax(o.mr()), "mr"));
     GENESIS_RETURN_IF_ERROR(Annotate(ValidateXrayBitDepth(o.xray()), "xray"));
     if (o.unknown() != "error" && o.unknown() != "slice_max") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown: must be \"error\" or \"slice_max\", got \"", o.unknown(), "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown: must be \"error\" or \"slice_max\", got \"", o.unknown(), "\""));
     }
     return absl::OkStatus();
   }

@@ -1,11 +1,12 @@
-// "mri_slice_max" preprocessor: MRI: divide each 2D slice by its maximum (all-zero slices stay zero).
+// "mri_slice_max" preprocessor: MRI: divide each 2D slice by its maximum (all-zero slices stay
+// zero).
 //
 //   preprocessor { type: "mri_slice_max" options {
 //     [type.googleapis.com/genesis.MriSliceMaxOptions] { clip_negative: true } } }
 
 #include "core/preprocessor.h"
-#include "plugins/preprocess/mri_slice_max.pb.h"
 #include "plugins/preprocess/intensity.h"
+#include "plugins/preprocess/mri_slice_max.pb.h"
 
 namespace genesis {
 namespace {
@@ -13,7 +14,9 @@ namespace {
 class MriSliceMax : public Preprocessor {
  public:
   explicit MriSliceMax(const MriSliceMaxOptions& options) : options_(options) {}
-  static absl::Status Validate(const MriSliceMaxOptions& options) { return ValidateMriSliceMax(options); }
+  static absl::Status Validate(const MriSliceMaxOptions& options) {
+    return ValidateMriSliceMax(options);
+  }
   absl::Status Apply(Slice& slice, RandomStream&) const override {
     return ApplyMriSliceMax(options_, slice);
   }
@@ -24,7 +27,8 @@ class MriSliceMax : public Preprocessor {
 
 }  // namespace
 
-GENESIS_REGISTER_PREPROCESSOR(MriSliceMax, "mri_slice_max", MriSliceMaxOptions,
-                              "MRI: divide each 2D slice by its maximum (all-zero slices stay zero)");
+GENESIS_REGISTER_PREPROCESSOR(
+    MriSliceMax, "mri_slice_max", MriSliceMaxOptions,
+    "MRI: divide each 2D slice by its maximum (all-zero slices stay zero)");
 
 }  // namespace genesis

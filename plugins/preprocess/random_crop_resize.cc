@@ -10,7 +10,6 @@
 // updated to the output pixel size (spacing * crop / output).
 
 #include <algorithm>
-
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -25,7 +24,7 @@ class RandomCropResize : public Preprocessor {
  public:
   explicit RandomCropResize(const RandomCropResizeOptions& options) : options_(options) {
     const std::string& name = options.interpolation();
-    interpolation_ = name == "linear" ? cv::INTER_LINEAR
+    interpolation_ = name == "linear"    ? cv::INTER_LINEAR
                      : name == "nearest" ? cv::INTER_NEAREST
                                          : cv::INTER_AREA;
   }
@@ -55,13 +54,11 @@ class RandomCropResize : public Preprocessor {
     if (slice.width <= 0 || slice.height <= 0 ||
         static_cast<int64_t>(slice.pixels.size()) != slice.width * slice.height) {
       return absl::InvalidArgumentError(absl::StrCat(slice.dataset, "/", slice.patient_id,
-                                                     " slice ", slice.slice_index,
-                                                     ": bad shape ", slice.width, "x",
-                                                     slice.height));
+                                                     " slice ", slice.slice_index, ": bad shape ",
+                                                     slice.width, "x", slice.height));
     }
-    const int64_t crop = options_.crop_size() > 0
-                             ? options_.crop_size()
-                             : std::max(slice.width, slice.height);
+    const int64_t crop =
+        options_.crop_size() > 0 ? options_.crop_size() : std::max(slice.width, slice.height);
     // 1. Pad to at least crop x crop.
     const int64_t padded_w = std::max(slice.width, crop);
     const int64_t padded_h = std::max(slice.height, crop);

@@ -4,8 +4,8 @@
 //     [type.googleapis.com/genesis.XrayBitDepthOptions] { default_bits: 8 } } }
 
 #include "core/preprocessor.h"
-#include "plugins/preprocess/xray_bit_depth.pb.h"
 #include "plugins/preprocess/intensity.h"
+#include "plugins/preprocess/xray_bit_depth.pb.h"
 
 namespace genesis {
 namespace {
@@ -13,7 +13,9 @@ namespace {
 class XrayBitDepth : public Preprocessor {
  public:
   explicit XrayBitDepth(const XrayBitDepthOptions& options) : options_(options) {}
-  static absl::Status Validate(const XrayBitDepthOptions& options) { return ValidateXrayBitDepth(options); }
+  static absl::Status Validate(const XrayBitDepthOptions& options) {
+    return ValidateXrayBitDepth(options);
+  }
   absl::Status Apply(Slice& slice, RandomStream&) const override {
     return ApplyXrayBitDepth(options_, slice);
   }

@@ -36,9 +36,8 @@ class ModalityBalance : public Sampler {
   absl::Status Apply(std::vector<SlicePlan>& plans, RandomStream&) const override {
     std::map<Modality, std::vector<std::vector<SlicePlan*>>> by_modality;
     for (auto& patient : GroupByPatient(plans)) {
-      const Modality m = patient.front()->patient == nullptr
-                             ? Modality::kUnknown
-                             : patient.front()->patient->modality;
+      const Modality m = patient.front()->patient == nullptr ? Modality::kUnknown
+                                                             : patient.front()->patient->modality;
       if (m == Modality::kUnknown && !options_.include_unknown()) continue;
       by_modality[m].push_back(std::move(patient));
     }

@@ -1,10 +1,11 @@
 // Sampler selections against hand-computed indices.
+#include "core/sampler.h"
+
 #include <deque>
 #include <memory>
 #include <numeric>
 #include <string>
 
-#include "core/sampler.h"
 #include "gtest/gtest.h"
 #include "plugins/sampler/even_budget.pb.h"
 #include "plugins/sampler/keep_all.pb.h"
@@ -67,8 +68,8 @@ TEST(EvenBudgetTest, SpreadsBudgetOverEachPatientsWholeExtent) {
   RandomStream rng(1, RandomStream::kSampling);
   ASSERT_TRUE(Make("even_budget", o)->Apply(c.plans, rng).ok());
   EXPECT_EQ(c.plans[0].selected, (Picks{0, 50, 99}));
-  EXPECT_EQ(c.plans[1].selected, (Picks{0}));      // Concatenated index 0.
-  EXPECT_EQ(c.plans[2].selected, (Picks{1, 5}));   // Concatenated 5 and 9.
+  EXPECT_EQ(c.plans[1].selected, (Picks{0}));     // Concatenated index 0.
+  EXPECT_EQ(c.plans[2].selected, (Picks{1, 5}));  // Concatenated 5 and 9.
   EXPECT_EQ(c.plans[3].selected, (Picks{0, 1}));
 }
 
