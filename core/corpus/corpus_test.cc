@@ -28,9 +28,9 @@ TEST(ManifestTest, RoundTripWithCommasAndQuotesInPaths) {
   a.slice_count = 75;
   a.width = 512;
   a.height = 512;
-  a.spacing = {0.703125, 0.703125, 5};
   a.selected_slices = 75;
-  a.labels = {{"label", "1"}, {"study", "a"}};
+  a.labels = {{"label", "1"}, {"study", "a;b=c 100%"}};
+  a.spacing = {0.703125, 0.7031251, 5};
   ManifestRow b;
   b.dataset = "MURA";
   b.patient_id = "patient00001";

@@ -7,12 +7,57 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "core/csv.h"
 #include "core/status_macros.h"
 
 namespace genesis {
+
+namespace {
+
+// Labels are "key=value;key=value": '%', ';' and '=' inside keys and values are written as
+// %25, %3B and %3D.
+std::string EscapeLabel(absl::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '%') {
+      out += "%25";
+    } else if (c == ';') {
+      out += "%3B";
+    } else if (c == '=') {
+      out += "%3D";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> UnescapeLabel(absl::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    const absl::string_view code = text.substr(i + 1, 2);
+    if (code == "25") {
+      out += '%';
+    } else if (code == "3B") {
+      out += ';';
+    } else if (code == "3D") {
+      out += '=';
+    } else {
+      return absl::InvalidArgumentError("bad escape");
+    }
+    i += 2;
+  }
+  return out;
+}
+
+}  // namespace
 
 bool ManifestRow::operator==(const ManifestRow& o) const {
   return dataset == o.dataset && patient_id == o.patient_id && modality == o.modality &&
@@ -32,12 +77,14 @@ const std::vector<std::string>& ManifestHeader() {
 
 std::string ManifestLine(const ManifestRow& r) {
   std::vector<std::string> labels;
-  for (const auto& [k, v] : r.labels) labels.push_back(absl::StrCat(k, "=", v));
+  for (const auto& [k, v] : r.labels) {
+    labels.push_back(absl::StrCat(EscapeLabel(k), "=", EscapeLabel(v)));
+  }
   return CsvLine({r.dataset, r.patient_id, std::string(ModalityName(r.modality)), r.body_part,
                   r.file, absl::StrCat(r.volume_index), absl::StrCat(r.patient_volume),
                   absl::StrCat(r.slice_count), absl::StrCat(r.width), absl::StrCat(r.height),
-                  absl::StrCat(r.spacing[0]), absl::StrCat(r.spacing[1]),
-                  absl::StrCat(r.spacing[2]), absl::StrCat(r.selected_slices),
+                  absl::StrFormat("%.9g", r.spacing[0]), absl::StrFormat("%.9g", r.spacing[1]),
+                  absl::StrFormat("%.9g", r.spacing[2]), absl::StrCat(r.selected_slices),
                   absl::StrJoin(labels, ";")});
 }
 
@@ -124,7 +171,10 @@ absl::StatusOr<std::vector<ManifestRow>> ReadManifest(const std::string& path) {
     if (!absl::SimpleAtoi(f[13], &r.selected_slices)) return bad("selected_slices", f[13]);
     for (absl::string_view kv : absl::StrSplit(f[14], ';', absl::SkipEmpty())) {
       std::pair<std::string, std::string> p = absl::StrSplit(kv, absl::MaxSplits('=', 1));
-      r.labels[p.first] = p.second;
+      auto key = UnescapeLabel(p.first);
+      auto value = UnescapeLabel(p.second);
+      if (!key.ok() || !value.ok()) return bad("labels", f[14]);
+      r.labels[*key] = *value;
     }
     rows.push_back(std::move(r));
   }

@@ -9,7 +9,8 @@
 // Columns (header line, in this order): dataset, patient_id, modality (CT/MR/XR/unknown),
 // body_part, file, volume_index (index of the volume within `file`), patient_volume (index
 // among all the patient's volumes), slice_count, width, height, spacing_x, spacing_y,
-// spacing_z, selected_slices (how many the samplers kept), labels ("key=value;key=value").
+// spacing_z, selected_slices (how many the samplers kept), labels ("key=value;key=value", with
+// '%', ';' and '=' inside keys and values escaped as %25, %3B, %3D).
 // Fields are RFC 4180 quoted, so paths with commas or quotes survive.
 #ifndef GENESIS_CORE_CORPUS_MANIFEST_H_
 #define GENESIS_CORE_CORPUS_MANIFEST_H_
