@@ -19,7 +19,8 @@
 // (and finds unreadable files); samplers, balancers and the split run on these plans; pass 2
 // streams the preprocessed selected slices to the store. Pass-1 volumes are kept, in reading
 // order, up to CorpusStage.read_cache_mb (default 2 GiB) and handed to pass 2; files beyond
-// the budget are read again. Peak memory: the cache budget plus one file's volumes.
+// the budget are read again. Pass 1 reads num_threads files at once (parallel_reads) and uses
+// them in file order. Peak memory: the cache budget plus num_threads files' volumes.
 //
 // Determinism: per-dataset sampler d draws from RandomStream(seed, kSampling, d), balancer j
 // from RandomStream(seed, kSampling, 1000000 + j), the split from (seed, kSplit, dataset), and
