@@ -390,11 +390,16 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
                              SliceStoreReader::Open((out / "store").string()));
     std::vector<SplitAssignment> assignments;
     for (const auto& [k, s] : split) assignments.push_back({k, s, "split.csv"});
+    // One assignment per (patient, split) pair found in the store keeps this O(patients).
+    std::map<PatientKey, int> seen;  // Bit s set: the patient has slices in split s.
     for (int s = 0; s < kNumSplits; ++s) {
       const Split sp = static_cast<Split>(s);
       result->slices_per_split[std::string(SplitName(sp))] = reader->size(sp);
       for (int64_t i = 0; i < reader->size(sp); ++i) {
         const StoredSliceInfo& info = reader->info(sp, i);
+        int& bits = seen[{info.dataset, info.patient_id}];
+        if (bits & (1 << s)) continue;
+        bits |= 1 << s;
         assignments.push_back({{info.dataset, info.patient_id},
                                sp,
                                absl::StrCat("store ", SplitName(sp), " slice ", i)});
