@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <numeric>
 #include <string>
 #include <thread>
@@ -182,6 +183,32 @@ TEST(SliceLoaderTest, TransformErrorIsReturnedAtItsPosition) {
   auto failed = loader.Next();
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.status().message(), "boom at 6");
+}
+
+TEST(SliceLoaderTest, CorruptShardIsReportedAtItsPosition) {
+  auto reader = MakeStore("corrupt", 20);  // Shards of 7: slice 9 is in train-00001.bin.
+  const StoredSliceInfo info = reader->info(Split::kTrain, 9);
+  {
+    std::fstream f(reader->ShardPath(Split::kTrain, info.shard),
+                   std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(info.offset + 1);
+    f.put('\x7f');
+  }
+  SliceLoaderOptions options;
+  options.shuffle = false;
+  options.num_threads = 3;
+  SliceLoader loader(reader.get(), Split::kTrain, options);
+  for (int i = 0; i < 9; ++i) {
+    auto item = loader.Next();
+    ASSERT_TRUE(item.ok()) << item.status();
+    EXPECT_EQ((*item)->dataset_index, i);
+  }
+  auto failed = loader.Next();
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(failed.status().message().find("train-00001.bin: train slice 9"), std::string::npos)
+      << failed.status();
+  EXPECT_FALSE(loader.Next().ok());  // The loader stays stopped.
 }
 
 TEST(SliceLoaderTest, EmptySplitEndsImmediately) {
