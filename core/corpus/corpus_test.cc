@@ -95,6 +95,29 @@ TEST(SplitTest, SmallDatasetsAndValidation) {
   EXPECT_EQ(status.message(), "split: train + val + test must be 1, got 0.9");
 }
 
+TEST(SplitTest, ManyTinyDatasetsStillGetValAndTest) {
+  // Ten datasets of 3 patients: each one's own 5% rounds to zero, the corpus's does not
+  // (30 patients -> 27 / 2 / 1 by largest remainder).
+  std::vector<PatientKey> patients;
+  for (int d = 0; d < 10; ++d) {
+    for (const auto& k : Patients("D" + std::to_string(d), 3)) patients.push_back(k);
+  }
+  auto split = PatientLevelSplit(patients, SplitOptions(), 9);
+  ASSERT_TRUE(split.ok()) << split.status();
+  std::array<int, 3> totals = {0, 0, 0};
+  std::map<std::string, std::array<int, 3>> per_dataset;
+  for (const auto& [key, s] : *split) {
+    ++totals[static_cast<int>(s)];
+    ++per_dataset[key.first][static_cast<int>(s)];
+  }
+  EXPECT_EQ(totals, (std::array<int, 3>{27, 2, 1}));
+  for (const auto& [dataset, c] : per_dataset) {
+    EXPECT_GE(c[0], 2) << dataset;  // Every dataset keeps two train patients.
+  }
+  std::vector<PatientKey> reversed(patients.rbegin(), patients.rend());
+  EXPECT_EQ(*PatientLevelSplit(reversed, SplitOptions(), 9), *split);
+}
+
 TEST(SplitTest, LeakageCheckFailsOnAPatientInTwoSplits) {
   std::vector<SplitAssignment> ok = {{{"A", "1"}, Split::kTrain, "row 1"},
                                      {{"A", "1"}, Split::kTrain, "row 2"},

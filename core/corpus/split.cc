@@ -45,15 +45,9 @@ absl::StatusOr<PatientSplit> PatientLevelSplit(const std::vector<PatientKey>& pa
   for (const auto& [dataset, id] : patients) by_dataset[dataset].insert(id);
   PatientSplit result;
   const double fractions[3] = {options.train(), options.val(), options.test()};
-  for (const auto& [dataset, id_set] : by_dataset) {
-    std::vector<std::string> ids(id_set.begin(), id_set.end());
-    RandomStream rng(seed, RandomStream::kSplit, Fnv1a64(dataset));
-    for (int64_t i = static_cast<int64_t>(ids.size()) - 1; i > 0; --i) {
-      std::swap(ids[i], ids[rng.UniformInt(0, i)]);
-    }
-    const int64_t n = static_cast<int64_t>(ids.size());
-    int64_t counts[3];
-    double remainders[3];
+
+  // Largest remainder over three parts: counts summing to n.
+  auto apportion = [&](int64_t n, int64_t counts[3], double remainders[3]) {
     int64_t assigned = 0;
     for (int s = 0; s < 3; ++s) {
       const double exact = n * fractions[s];
@@ -65,10 +59,69 @@ absl::StatusOr<PatientSplit> PatientLevelSplit(const std::vector<PatientKey>& pa
     std::stable_sort(order, order + 3,
                      [&](int a, int b) { return remainders[a] > remainders[b] + 1e-12; });
     for (int k = 0; assigned < n; k = (k + 1) % 3, ++assigned) ++counts[order[k]];
+  };
+
+  struct DatasetPlan {
+    std::string name;
+    std::vector<std::string> ids;  // Shuffled.
+    int64_t counts[3] = {0, 0, 0};
+    double remainders[3] = {0, 0, 0};
+    uint64_t tie_break = 0;
+  };
+  std::vector<DatasetPlan> plans;
+  int64_t total = 0;
+  for (const auto& [dataset, id_set] : by_dataset) {
+    DatasetPlan plan;
+    plan.name = dataset;
+    plan.ids.assign(id_set.begin(), id_set.end());
+    RandomStream rng(seed, RandomStream::kSplit, Fnv1a64(dataset));
+    for (int64_t i = static_cast<int64_t>(plan.ids.size()) - 1; i > 0; --i) {
+      std::swap(plan.ids[i], plan.ids[rng.UniformInt(0, i)]);
+    }
+    plan.tie_break = rng.NextU64();
+    const int64_t n = static_cast<int64_t>(plan.ids.size());
+    // Per dataset: floors of the val and test quotas; train takes the rest for now.
+    for (int s = 1; s < 3; ++s) {
+      const double exact = n * fractions[s];
+      plan.counts[s] = static_cast<int64_t>(std::floor(exact + 1e-9));
+      plan.remainders[s] = exact - plan.counts[s];
+    }
+    plan.counts[0] = n - plan.counts[1] - plan.counts[2];
+    total += n;
+    plans.push_back(std::move(plan));
+  }
+  // Corpus-wide targets, so small datasets (whose own 5% rounds to zero) still add up to a
+  // non-empty val and test split: the missing patients come from the datasets with the largest
+  // leftover quota, preferring those that keep at least two patients in train.
+  int64_t targets[3];
+  double unused[3];
+  apportion(total, targets, unused);
+  for (int s = 1; s < 3; ++s) {
+    int64_t have = 0;
+    for (const auto& plan : plans) have += plan.counts[s];
+    std::vector<DatasetPlan*> order;
+    for (auto& plan : plans) order.push_back(&plan);
+    std::stable_sort(order.begin(), order.end(), [&](const DatasetPlan* a, const DatasetPlan* b) {
+      if (a->remainders[s] != b->remainders[s]) return a->remainders[s] > b->remainders[s];
+      return a->tie_break < b->tie_break;
+    });
+    for (int min_train_left : {2, 1, 0}) {
+      for (DatasetPlan* plan : order) {
+        if (have >= targets[s]) break;
+        if (plan->counts[0] - 1 >= min_train_left) {
+          --plan->counts[0];
+          ++plan->counts[s];
+          plan->remainders[s] = -1.0;  // One extra per dataset per pass.
+          ++have;
+        }
+      }
+    }
+  }
+  for (const auto& plan : plans) {
     int64_t next = 0;
     for (int s = 0; s < 3; ++s) {
-      for (int64_t j = 0; j < counts[s]; ++j) {
-        result[{dataset, ids[next++]}] = static_cast<Split>(s);
+      for (int64_t j = 0; j < plan.counts[s]; ++j) {
+        result[{plan.name, plan.ids[next++]}] = static_cast<Split>(s);
       }
     }
   }

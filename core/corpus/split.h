@@ -5,10 +5,13 @@
 //   Split s = split.at({"MSD-Liver", "liver_7"});
 //   GENESIS_RETURN_IF_ERROR(CheckNoLeakage(assignments));     // FailedPrecondition on leakage
 //
-// Each dataset is split on its own (so every dataset is ~90/5/5): its patient ids are sorted,
-// shuffled with RandomStream(seed, kSplit, Fnv1a64(dataset)), and cut into train / val / test
-// with counts floor(n * fraction) plus largest-remainder rounding (ties: train, val, test).
-// The result depends only on (dataset, patient ids, fractions, seed), not on input order.
+// Each dataset is split on its own (so every large dataset is ~90/5/5): its patient ids are
+// sorted, shuffled with RandomStream(seed, kSplit, Fnv1a64(dataset)), and cut into train / val /
+// test with counts floor(n * fraction). The corpus-wide val and test totals are then brought
+// to the largest-remainder rounding of N * fraction by moving one patient per dataset from train,
+// taking datasets by largest leftover quota (and keeping >= 2 train patients where possible) --
+// so a corpus of many tiny datasets still gets a val and a test split.
+// The result depends only on (datasets, patient ids, fractions, seed), not on input order.
 #ifndef GENESIS_CORE_CORPUS_SPLIT_H_
 #define GENESIS_CORE_CORPUS_SPLIT_H_
 
