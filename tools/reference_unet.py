@@ -9,9 +9,10 @@ bare training step: zero_grad, forward, MSE, backward, SGD(momentum 0.9) step, l
     /usr/bin/python3 tools/reference_unet.py --backbone unet_vgg16 --size 64 --batch 16 \
         --threads 2 [--width 1.0] [--iterations 10]
 
-Prints `parameters: N` and `images_per_s: X`. Uses Debian's python3-torch (same LibTorch 1.13).
+Prints `parameters: N` and `images_per_s: X` (batch / median step time; also _best and _mean). Uses Debian's python3-torch (same LibTorch 1.13).
 """
 import argparse
+import statistics
 import time
 
 import torch
@@ -171,11 +172,16 @@ def main():
 
     for _ in range(2):
         step()
-    start = time.perf_counter()
+    times = []
     for _ in range(args.iterations):
+        start = time.perf_counter()
         step()
-    seconds = time.perf_counter() - start
-    print("images_per_s: %.3f" % (args.iterations * args.batch / seconds))
+        times.append(time.perf_counter() - start)
+    # Same statistics as `genesis bench train`: batch / median step time (robust to other
+    # processes' bursts on a shared machine), batch / fastest step, overall mean.
+    print("images_per_s: %.3f" % (args.batch / statistics.median(times)))
+    print("images_per_s_best: %.3f" % (args.batch / min(times)))
+    print("images_per_s_mean: %.3f" % (args.iterations * args.batch / sum(times)))
 
 
 if __name__ == "__main__":

@@ -379,6 +379,8 @@ absl::StatusOr<PretrainResult> Trainer::Run() {
                        config_.prefetch_batches(), side_, channels_,
                        MakeSample(job_.train, epoch));
     progress.StartEpoch(epoch, config_.max_epochs(), steps, state_.step_in_epoch);
+    result.step_seconds.clear();
+    auto step_start = std::chrono::steady_clock::now();
     while (true) {
       GENESIS_ASSIGN_OR_RETURN(std::optional<Batch> batch, loader.Next());
       if (!batch) break;
@@ -411,6 +413,9 @@ absl::StatusOr<PretrainResult> Trainer::Run() {
         state_.schedule = schedule.state();
         GENESIS_RETURN_IF_ERROR(SaveCheckpoint(last_path, model, *optimizer, state_));
       }
+      const auto step_end = std::chrono::steady_clock::now();
+      result.step_seconds.push_back(std::chrono::duration<double>(step_end - step_start).count());
+      step_start = step_end;
       if (job_.crash_after_step && job_.crash_after_step(state_.global_step)) {
         return absl::AbortedError(
             absl::StrCat("simulated crash after global step ", state_.global_step));

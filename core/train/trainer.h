@@ -69,6 +69,8 @@ struct PretrainResult {
   bool resumed = false;
   std::string encoder_path;
   double last_epoch_images_per_s = 0.0;  // Training throughput of the last epoch run here.
+  // Wall time of each step of that epoch, data wait included (for benches).
+  std::vector<double> step_seconds;
 };
 
 // Checks the trainer's own options (loss, optimizer, schedule, sizes); no data touched.

@@ -9,8 +9,10 @@
 #
 #   tools/bench/train_bench.sh [BACKBONE] [SIZE] [BATCH] [WIDTH] [ROUNDS]
 #   e.g. tools/bench/train_bench.sh unet_vgg16 64 16 1.0 3
-# Env: ITERATIONS (timed steps per measurement, default 5), E2E_STEPS (trainer steps per end-to-end measurement, default 8),
-#      GENESIS (binary, default bazel-bin/tools/genesis), PRETEXT (default genesis).
+# Env: ITERATIONS (timed steps per measurement, default 10), E2E_STEPS (trainer steps per end-to-end measurement, default 8),
+#      GENESIS (binary, default bazel-bin/tools/genesis), PRETEXT (default genesis),
+#      THREADS (default 2; 1 is far less sensitive to other processes on a busy machine:
+#      OpenMP regions with 2 threads stall whenever another process holds a core).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BACKBONE=${1:-unet_vgg16}
@@ -18,36 +20,45 @@ SIZE=${2:-64}
 BATCH=${3:-16}
 WIDTH=${4:-1.0}
 ROUNDS=${5:-3}
-ITERATIONS=${ITERATIONS:-5}
+ITERATIONS=${ITERATIONS:-10}
 E2E_STEPS=${E2E_STEPS:-8}
 PRETEXT=${PRETEXT:-genesis}
+THREADS=${THREADS:-2}
 GENESIS=${GENESIS:-bazel-bin/tools/genesis}
 [ -x "$GENESIS" ] || bazel build //tools:genesis
 
 field() { awk -v k="$1:" '$1 == k { print $2 }'; }
 max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
 
-echo "backbone $BACKBONE size $SIZE batch $BATCH width $WIDTH, 2 threads, $ROUNDS rounds"
-best_cpp=0
-best_py=0
-best_e2e=0
+echo "backbone $BACKBONE size $SIZE batch $BATCH width $WIDTH, $THREADS threads, $ROUNDS rounds"
+# Per measurement: batch / median step time and batch / fastest step. On a machine shared with
+# other jobs the fastest step is the closest to the uncontended speed (timeit's rule); the
+# median-based ratios are printed too.
+best() {  # best_<name> = max(best_<name>, value)
+  eval "best_$1=\$(max \"\${best_$1:-0}\" \"$2\")"
+}
 for round in $(seq "$ROUNDS"); do
   out=$("$GENESIS" bench train --backbone "$BACKBONE" --size "$SIZE" --batch "$BATCH" \
-        --threads 2 --iterations "$ITERATIONS" "width=$WIDTH" "e2e_steps=$E2E_STEPS" \
+        --threads "$THREADS" --iterations "$ITERATIONS" "width=$WIDTH" "e2e_steps=$E2E_STEPS" \
         "pretext=$PRETEXT" 2>/dev/null)
-  cpp=$(echo "$out" | field images_per_s)
-  e2e=$(echo "$out" | field end_to_end_images_per_s)
   py=$(/usr/bin/python3 tools/reference_unet.py --backbone "$BACKBONE" --size "$SIZE" \
-        --batch "$BATCH" --width "$WIDTH" --threads 2 --iterations "$ITERATIONS" |
-        field images_per_s)
-  echo "round $round: genesis bare $cpp images/s, genesis end-to-end $e2e images/s, python $py images/s"
-  best_cpp=$(max "$best_cpp" "$cpp")
-  best_e2e=$(max "$best_e2e" "$e2e")
-  best_py=$(max "$best_py" "$py")
+        --batch "$BATCH" --width "$WIDTH" --threads "$THREADS" --iterations "$ITERATIONS")
+  echo "round $round: genesis bare $(echo "$out" | field images_per_s) (best step" \
+       "$(echo "$out" | field images_per_s_best)), end-to-end" \
+       "$(echo "$out" | field end_to_end_images_per_s) (best step" \
+       "$(echo "$out" | field end_to_end_images_per_s_best)), python" \
+       "$(echo "$py" | field images_per_s) (best step $(echo "$py" | field images_per_s_best))" \
+       "images/s"
+  best cpp "$(echo "$out" | field images_per_s)"
+  best cpp_step "$(echo "$out" | field images_per_s_best)"
+  best e2e "$(echo "$out" | field end_to_end_images_per_s)"
+  best e2e_step "$(echo "$out" | field end_to_end_images_per_s_best)"
+  best py "$(echo "$py" | field images_per_s)"
+  best py_step "$(echo "$py" | field images_per_s_best)"
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
-echo "genesis_images_per_s: $best_cpp"
-echo "python_images_per_s: $best_py"
-echo "end_to_end_images_per_s: $best_e2e"
-echo "train_ratio: $(ratio "$best_cpp" "$best_py")"
-echo "end_to_end_ratio: $(ratio "$best_e2e" "$best_cpp")"
+echo "genesis_images_per_s: $best_cpp_step (median-based $best_cpp)"
+echo "python_images_per_s: $best_py_step (median-based $best_py)"
+echo "end_to_end_images_per_s: $best_e2e_step (median-based $best_e2e)"
+echo "train_ratio: $(ratio "$best_cpp_step" "$best_py_step") (median-based $(ratio "$best_cpp" "$best_py"))"
+echo "end_to_end_ratio: $(ratio "$best_e2e_step" "$best_cpp_step") (median-based $(ratio "$best_e2e" "$best_cpp"))"
