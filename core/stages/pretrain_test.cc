@@ -69,7 +69,7 @@ constexpr char kExperiment[] = R"(
 name: "pretrain_test"
 output_dir: "OUT"
 seed: 5
-num_threads: 2
+num_threads: 1
 stage { pretrain {
   backbone { type: "unet_vgg16" options {
     [type.googleapis.com/genesis.UNetVgg16Options] { width_multiplier: 0.25 } } }
