@@ -16,8 +16,11 @@
 // patient-identifying tag is read into the Volume. GDCM turns MONOCHROME1 (CR/DX) into
 // MONOCHROME2 (inverted within BitsStored), so bright always means dense.
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -35,6 +38,7 @@
 #include "itkImageFileReader.h"
 #include "itkImageSeriesReader.h"
 #include "plugins/reader/dicom.pb.h"
+#include "plugins/reader/dicom_structure.h"
 #include "plugins/reader/itk_util.h"
 #include "plugins/reader/reader_util.h"
 
@@ -72,57 +76,32 @@ void SetLoneSliceSpacing(itk::GDCMImageIO& io, Volume* volume) {
   }
 }
 
-int64_t TagInt(itk::GDCMImageIO& io, const char* tag, int64_t fallback) {
-  int64_t value = 0;
-  return absl::SimpleAtoi(TagValue(io, tag), &value) ? value : fallback;
-}
-
-// Bytes of native (uncompressed) pixel data the header promises.
-int64_t ExpectedPixelBytes(itk::GDCMImageIO& io) {
-  return TagInt(io, "0028|0010", 0) * TagInt(io, "0028|0011", 0) * TagInt(io, "0028|0002", 1) *
-         TagInt(io, "0028|0008", 1) * TagInt(io, "0028|0100", 16) / 8;
-}
-
-uint32_t Le32(const std::string& bytes, size_t at) {
-  return static_cast<uint32_t>(static_cast<unsigned char>(bytes[at])) |
-         static_cast<uint32_t>(static_cast<unsigned char>(bytes[at + 1])) << 8 |
-         static_cast<uint32_t>(static_cast<unsigned char>(bytes[at + 2])) << 16 |
-         static_cast<uint32_t>(static_cast<unsigned char>(bytes[at + 3])) << 24;
-}
-
-// GDCM reads a file whose pixel data stops early without complaint; find the Pixel Data
-// element (7FE0,0010) whose length matches the header's promise (native) or that opens an
-// encapsulated sequence, and check the file holds all of it.
-absl::Status CheckPixelDataComplete(const std::string& path, int64_t expected) {
-  GENESIS_ASSIGN_OR_RETURN(const std::string bytes, ReadFile(path));
-  const std::string tag("\xE0\x7F\x10\x00", 4);
-  const uint64_t even = static_cast<uint64_t>(expected + (expected & 1));
-  for (size_t pos = bytes.find(tag); pos != std::string::npos; pos = bytes.find(tag, pos + 1)) {
-    if (pos + 8 > bytes.size()) break;
-    const std::string vr = bytes.substr(pos + 4, 2);
-    const bool explicit_vr = (vr == "OB" || vr == "OW" || vr == "UN") && bytes[pos + 6] == '\0' &&
-                             bytes[pos + 7] == '\0';
-    if (explicit_vr && pos + 12 > bytes.size()) break;
-    const uint32_t length = explicit_vr ? Le32(bytes, pos + 8) : Le32(bytes, pos + 4);
-    const size_t data = pos + (explicit_vr ? 12 : 8);
-    if (length == 0xFFFFFFFFu) {
-      // Encapsulated: the sequence delimitation item must be there.
-      if (bytes.find(std::string("\xFE\xFF\xDD\xE0", 4), data) == std::string::npos) {
-        return absl::DataLossError(
-            absl::StrCat(path, ": truncated: encapsulated pixel data has no sequence delimiter"));
-      }
-      return absl::OkStatus();
-    }
-    if (expected > 0 && (length == static_cast<uint64_t>(expected) || length == even)) {
-      if (data + length > bytes.size()) {
-        return absl::DataLossError(absl::StrCat(path, ": truncated: pixel data needs ", length,
-                                                " bytes, file holds ", bytes.size() - data));
-      }
-      return absl::OkStatus();
-    }
+// A private temporary folder, removed with its contents on destruction.
+class TempDir {
+ public:
+  TempDir() = default;
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    if (path_.empty()) return;
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
   }
-  return absl::OkStatus();  // Unusual layout: leave the judgement to GDCM.
-}
+  absl::Status Create() {
+    std::error_code ec;
+    std::string pattern =
+        (std::filesystem::temp_directory_path(ec) / "genesis_dicom_XXXXXX").string();
+    if (ec || mkdtemp(pattern.data()) == nullptr) {
+      return absl::InternalError(absl::StrCat("cannot create a temporary folder ", pattern));
+    }
+    path_ = pattern;
+    return absl::OkStatus();
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 
 bool IsDicomFile(const std::string& path) {
   return reader_internal::HasExtension(path, {".dcm", ".dicom"}) ||
@@ -175,6 +154,8 @@ class DicomReader : public ImageReader {
   }
 
   absl::StatusOr<std::vector<Volume>> ReadFile(const std::string& path) const {
+    // GDCM asserts (aborts) on some corrupt headers: it only sees files that pass this walk.
+    GENESIS_RETURN_IF_ERROR(reader_internal::CheckDicomStructure(path));
     try {
       auto io = itk::GDCMImageIO::New();
       if (!io->CanReadFile(path.c_str())) {
@@ -184,8 +165,6 @@ class DicomReader : public ImageReader {
       reader->SetImageIO(io);
       reader->SetFileName(path);
       reader->Update();
-      // After the read (GDCM parses a header once, and some files take seconds to parse).
-      GENESIS_RETURN_IF_ERROR(CheckPixelDataComplete(path, ExpectedPixelBytes(*io)));
       Volume volume = reader_internal::VolumeFromItkImage(*reader->GetOutput());
       FillFromTags(*io, &volume);
       if (volume.size[2] == 1) SetLoneSliceSpacing(*io, &volume);
@@ -200,21 +179,73 @@ class DicomReader : public ImageReader {
     }
   }
 
+  // Regular files under `dir` (recursively if so configured), sorted.
+  absl::StatusOr<std::vector<std::string>> ListFiles(const std::string& dir) const {
+    std::vector<std::string> files;
+    std::error_code ec;
+    auto add = [&](const std::filesystem::directory_entry& entry) {
+      std::error_code entry_ec;
+      if (entry.is_regular_file(entry_ec)) files.push_back(entry.path().string());
+    };
+    if (options_.recursive()) {
+      for (std::filesystem::recursive_directory_iterator it(dir, ec), end; !ec && it != end;
+           it.increment(ec)) {
+        add(*it);
+      }
+    } else {
+      for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end;
+           it.increment(ec)) {
+        add(*it);
+      }
+    }
+    if (ec) return absl::NotFoundError(absl::StrCat(dir, ": cannot list: ", ec.message()));
+    std::sort(files.begin(), files.end());
+    return files;
+  }
+
   absl::StatusOr<std::vector<Volume>> ReadFolder(const std::string& dir) const {
+    // Only files that pass the structure walk reach GDCM (it asserts on some corrupt
+    // headers): they are linked into a private temporary folder that GDCM scans. A file that
+    // claims to be DICOM (extension or magic) but fails the walk fails the folder.
+    GENESIS_ASSIGN_OR_RETURN(const std::vector<std::string> all_files, ListFiles(dir));
+    TempDir links;
+    GENESIS_RETURN_IF_ERROR(links.Create());
+    std::map<std::string, std::string> original;  // link -> file
+    for (const std::string& file : all_files) {
+      const absl::Status sound = reader_internal::CheckDicomStructure(file);
+      if (!sound.ok()) {
+        if (IsDicomFile(file)) {
+          return Annotate(sound, absl::StrCat(dir, ": series file rejected"));
+        }
+        continue;  // Not DICOM at all (notes, DICOMDIR-less junk): ignored.
+      }
+      const std::string link = absl::StrCat(links.path(), "/", original.size(), ".dcm");
+      std::error_code ec;
+      std::filesystem::create_symlink(std::filesystem::absolute(file), link, ec);
+      if (ec) {
+        return absl::InternalError(absl::StrCat(dir, ": cannot link ", file, ": ", ec.message()));
+      }
+      original[link] = file;
+    }
     std::vector<Volume> volumes;
     std::string current = dir;
     try {
       auto names = itk::GDCMSeriesFileNames::New();
       names->SetUseSeriesDetails(options_.split_by_series_details());
-      names->SetRecursive(options_.recursive());
-      names->SetDirectory(dir);
-      const std::vector<std::string> series = names->GetSeriesUIDs();
+      names->SetRecursive(false);
+      names->SetDirectory(links.path());
+      const std::vector<std::string> series =
+          original.empty() ? std::vector<std::string>{} : names->GetSeriesUIDs();
       if (series.empty()) {
         return absl::NotFoundError(absl::StrCat(dir, ": no readable DICOM series in folder"));
       }
       for (const std::string& uid : series) {
-        const std::vector<std::string> files = names->GetFileNames(uid);
+        std::vector<std::string> files = names->GetFileNames(uid);
         if (files.empty()) continue;
+        for (std::string& file : files) {
+          auto it = original.find(file);
+          if (it != original.end()) file = it->second;
+        }
         current = absl::StrCat(dir, " (series of ", files.size(), " files starting with ",
                                files.front(), ")");
         auto io = itk::GDCMImageIO::New();
@@ -222,11 +253,6 @@ class DicomReader : public ImageReader {
         reader->SetImageIO(io);
         reader->SetFileNames(files);
         reader->Update();
-        // The slices of one series share rows, columns and bit depth.
-        const int64_t expected = ExpectedPixelBytes(*io);
-        for (const std::string& file : files) {
-          GENESIS_RETURN_IF_ERROR(CheckPixelDataComplete(file, expected));
-        }
         Volume volume = reader_internal::VolumeFromItkImage(*reader->GetOutput());
         FillFromTags(*io, &volume);
         if (volume.size[2] == 1) SetLoneSliceSpacing(*io, &volume);

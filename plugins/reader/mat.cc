@@ -18,6 +18,9 @@
 // refused. Spacing 1, origin 0, identity direction (.mat has no geometry). MATLAB v4 files
 // are refused. matio/HDF5 calls are serialised by one process-wide lock (serial HDF5).
 
+#include <zlib.h>
+
+#include <algorithm>
 #include <cstdint>
 #include <fstream>
 #include <memory>
@@ -29,6 +32,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "core/file_util.h"
 #include "core/image_reader.h"
 #include "core/status_macros.h"
 #include "hdf5/serial/H5Epublic.h"
@@ -125,6 +129,31 @@ void CollectCandidates(matvar_t* var, const std::string& path, std::vector<Candi
   }
 }
 
+// Bytes the variable's header says its data occupies in memory, summed over struct fields
+// and cell elements (saturating, as double). A corrupt header can claim terabytes.
+double ClaimedBytes(const matvar_t* var, int depth = 0) {
+  if (var == nullptr || depth > 16) return 0;
+  double elements = 1;
+  for (int i = 0; i < var->rank; ++i) elements *= static_cast<double>(var->dims[i]);
+  double bytes = static_cast<double>(var->nbytes);
+  if (var->class_type == MAT_C_STRUCT || var->class_type == MAT_C_CELL) {
+    const double fields =
+        var->class_type == MAT_C_STRUCT ? Mat_VarGetNumberOfFields(const_cast<matvar_t*>(var)) : 1;
+    const double children = elements * fields;
+    double sum = 0;
+    if (var->data != nullptr && children < 1e6) {
+      auto* const* items = static_cast<matvar_t* const*>(var->data);
+      for (int64_t i = 0; i < static_cast<int64_t>(children); ++i) {
+        sum += ClaimedBytes(items[i], depth + 1);
+      }
+    } else if (children >= 1e6) {
+      sum = children * 64;  // Pointer arrays alone.
+    }
+    return std::max(bytes, sum);
+  }
+  return std::max(bytes, elements * static_cast<double>(Mat_SizeOfClass(var->class_type)));
+}
+
 float ElementAsFloat(const matvar_t& var, uint64_t i) {
   switch (var.class_type) {
     case MAT_C_DOUBLE:
@@ -172,43 +201,165 @@ int BitsOf(const matvar_t& var) {
   }
 }
 
-// Walks the top-level data elements of a v5 file (8-byte tag: type, byte count); libmatio
-// happily returns partial data from a file cut short, so check every element fits.
-absl::Status CheckMat5Complete(const std::string& path) {
-  GENESIS_ASSIGN_OR_RETURN(const int64_t size, reader_internal::FileSize(path));
-  std::ifstream in(path, std::ios::binary);
-  char endian[2] = {0, 0};
-  in.seekg(126);
-  in.read(endian, 2);
-  const bool swap = endian[0] == 'M' && endian[1] == 'I';
-  int64_t offset = 128;
-  while (offset < size) {
-    if (offset + 8 > size) {
-      return absl::DataLossError(
-          absl::StrCat(path, ": truncated: partial element tag at byte ", offset));
+// Checks a v5 file's structure before libmatio reads it: every top-level element fits in the
+// file (libmatio returns partial data from a file cut short), compressed elements inflate
+// cleanly, and every array's header is backed by bytes -- a corrupt dimension or field count
+// would otherwise make libmatio allocate without bound.
+class Mat5Checker {
+ public:
+  Mat5Checker(const std::string& path, bool swap) : path_(path), swap_(swap) {}
+
+  absl::Status Check(const std::string& file) {
+    size_t offset = 128;
+    while (offset < file.size()) {
+      Tag tag;
+      if (!ReadTag(file, offset, file.size(), /*pad=*/true, &tag)) {
+        return absl::DataLossError(absl::StrCat(path_, ": truncated: variable at byte ", offset,
+                                                " does not fit in the file"));
+      }
+      constexpr uint32_t kCompressed = 15, kMatrix = 14;
+      if (tag.type == kCompressed) {
+        std::string inflated;
+        GENESIS_RETURN_IF_ERROR(Inflate(file.substr(tag.data, tag.bytes), offset, &inflated));
+        Tag inner;
+        if (!ReadTag(inflated, 0, inflated.size(), true, &inner) || inner.type != kMatrix) {
+          return Corrupt("compressed variable is not an array", offset);
+        }
+        GENESIS_RETURN_IF_ERROR(Matrix(inflated, inner.data, inner.data + inner.bytes, 0));
+      } else if (tag.type == kMatrix) {
+        GENESIS_RETURN_IF_ERROR(Matrix(file, tag.data, tag.data + tag.bytes, 0));
+      }
+      offset = tag.next;
     }
-    unsigned char tag[8];
-    in.seekg(offset);
-    in.read(reinterpret_cast<char*>(tag), 8);
-    auto u32 = [&](int at) {
-      return swap ? (uint32_t{tag[at]} << 24 | uint32_t{tag[at + 1]} << 16 |
-                     uint32_t{tag[at + 2]} << 8 | tag[at + 3])
-                  : (uint32_t{tag[at + 3]} << 24 | uint32_t{tag[at + 2]} << 16 |
-                     uint32_t{tag[at + 1]} << 8 | tag[at]);
-    };
-    const uint32_t type = u32(0);
-    const uint32_t bytes = u32(4);
-    constexpr uint32_t kCompressed = 15;
-    int64_t next = offset + 8 + bytes;
-    if (type != kCompressed) next = (next + 7) / 8 * 8;
-    if (offset + 8 + static_cast<int64_t>(bytes) > size) {
-      return absl::DataLossError(absl::StrCat(path, ": truncated: variable at byte ", offset,
-                                              " needs ", bytes, " bytes, file has ",
-                                              size - offset - 8));
-    }
-    offset = next;
+    return absl::OkStatus();
   }
-  return absl::OkStatus();
+
+ private:
+  struct Tag {
+    uint32_t type = 0, bytes = 0;
+    size_t data = 0, next = 0;
+  };
+
+  absl::Status Corrupt(absl::string_view what, size_t at) const {
+    return absl::DataLossError(
+        absl::StrCat(path_, ": corrupt MAT-file: ", what, " (near byte ", at, ")"));
+  }
+
+  uint32_t U32(const std::string& b, size_t at) const {
+    const auto* p = reinterpret_cast<const unsigned char*>(b.data()) + at;
+    return swap_ ? (uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3])
+                 : (uint32_t{p[3]} << 24 | uint32_t{p[2]} << 16 | uint32_t{p[1]} << 8 | p[0]);
+  }
+
+  // A data element tag at `at` (small or normal format) whose data lies within `end`.
+  bool ReadTag(const std::string& b, size_t at, size_t end, bool pad, Tag* tag) const {
+    if (at + 8 > end) return false;
+    const uint32_t first = U32(b, at);
+    if ((first >> 16) != 0) {  // Small data element: 2-byte size, 2-byte type, 4 bytes data.
+      tag->type = first & 0xFFFF;
+      tag->bytes = first >> 16;
+      tag->data = at + 4;
+      tag->next = at + 8;
+      return tag->bytes <= 4;
+    }
+    tag->type = first;
+    tag->bytes = U32(b, at + 4);
+    tag->data = at + 8;
+    if (tag->data + tag->bytes > end) return false;
+    tag->next = tag->data + tag->bytes;
+    if (pad && tag->type != 15) tag->next = std::min(end, (tag->next + 7) / 8 * 8);
+    return true;
+  }
+
+  absl::Status Inflate(const std::string& in, size_t at, std::string* out) const {
+    const size_t limit = std::max<size_t>(in.size() * 1100, 1 << 20);
+    z_stream z{};
+    if (inflateInit(&z) != Z_OK) return absl::InternalError("zlib inflateInit failed");
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    z.avail_in = static_cast<uInt>(in.size());
+    std::string buffer(1 << 16, '\0');
+    int rc = Z_OK;
+    while (rc == Z_OK) {
+      z.next_out = reinterpret_cast<Bytef*>(buffer.data());
+      z.avail_out = static_cast<uInt>(buffer.size());
+      rc = inflate(&z, Z_NO_FLUSH);
+      out->append(buffer.data(), buffer.size() - z.avail_out);
+      if (out->size() > limit) rc = Z_MEM_ERROR;
+      if (rc == Z_BUF_ERROR && z.avail_in == 0) break;
+    }
+    inflateEnd(&z);
+    if (rc != Z_STREAM_END) {
+      return Corrupt(absl::StrCat("compressed variable does not inflate (zlib ", rc, ")"), at);
+    }
+    return absl::OkStatus();
+  }
+
+  // The contents of one miMATRIX element, [begin, end) of `b`.
+  absl::Status Matrix(const std::string& b, size_t begin, size_t end, int depth) const {
+    if (begin == end) return absl::OkStatus();  // Empty array.
+    if (depth > 16) return Corrupt("arrays nested too deeply", begin);
+    Tag flags, dims, name;
+    if (!ReadTag(b, begin, end, true, &flags) || flags.bytes != 8) {
+      return Corrupt("bad array flags", begin);
+    }
+    const uint32_t matlab_class = U32(b, flags.data) & 0xFF;
+    if (!ReadTag(b, flags.next, end, true, &dims) || dims.bytes < 8 || dims.bytes % 4 != 0) {
+      return Corrupt("bad array dimensions", flags.next);
+    }
+    double elements = 1;
+    for (size_t i = 0; i < dims.bytes / 4; ++i) {
+      elements *= static_cast<double>(U32(b, dims.data + 4 * i));
+    }
+    if (!ReadTag(b, dims.next, end, true, &name)) return Corrupt("bad array name", dims.next);
+    const double available = static_cast<double>(end - name.next);
+    size_t pos = name.next;
+    if (matlab_class == MAT_C_STRUCT || matlab_class == MAT_C_CELL) {
+      double fields = 1;
+      if (matlab_class == MAT_C_STRUCT) {
+        Tag length, names;
+        if (!ReadTag(b, pos, end, true, &length) || length.bytes != 4) {
+          return Corrupt("bad struct field name length", pos);
+        }
+        const uint32_t name_length = U32(b, length.data);
+        if (!ReadTag(b, length.next, end, true, &names) || name_length == 0 ||
+            names.bytes % name_length != 0) {
+          return Corrupt("bad struct field names", length.next);
+        }
+        fields = names.bytes / name_length;
+        pos = names.next;
+      }
+      const double children = elements * fields;
+      if (children * 8 > static_cast<double>(end - pos)) {
+        return Corrupt(absl::StrCat("array claims ", children, " members in ", end - pos, " bytes"),
+                       begin);
+      }
+      for (int64_t i = 0; i < static_cast<int64_t>(children); ++i) {
+        Tag child;
+        if (!ReadTag(b, pos, end, true, &child) || child.type != 14) {
+          return Corrupt("bad struct field / cell element", pos);
+        }
+        GENESIS_RETURN_IF_ERROR(Matrix(b, child.data, child.data + child.bytes, depth + 1));
+        pos = child.next;
+      }
+      return absl::OkStatus();
+    }
+    if (matlab_class >= MAT_C_CHAR && matlab_class <= MAT_C_UINT64 &&
+        matlab_class != MAT_C_SPARSE && elements > available) {
+      return Corrupt(absl::StrCat("array claims ", elements, " elements in ", available, " bytes"),
+                     begin);
+    }
+    return absl::OkStatus();
+  }
+
+  const std::string& path_;
+  bool swap_;
+};
+
+absl::Status CheckMat5Complete(const std::string& path) {
+  GENESIS_ASSIGN_OR_RETURN(const std::string file, ReadFile(path));
+  if (file.size() < 128) return absl::DataLossError(absl::StrCat(path, ": truncated header"));
+  const bool swap = file[126] == 'M' && file[127] == 'I';
+  return Mat5Checker(path, swap).Check(file);
 }
 
 class MatReader : public ImageReader {
@@ -256,6 +407,18 @@ class MatReader : public ImageReader {
       GENESIS_ASSIGN_OR_RETURN(variable, PickLargestArray(mat.get(), path));
     }
     std::vector<std::string> parts = absl::StrSplit(variable, '.');
+    {
+      // zlib / HDF5 deflate expand at most ~1032x: a header claiming more than that is corrupt,
+      // and reading it could exhaust memory.
+      MatVar info(Mat_VarReadInfo(mat.get(), parts[0].c_str()));
+      GENESIS_ASSIGN_OR_RETURN(const int64_t file_size, reader_internal::FileSize(path));
+      const double limit = 1100.0 * static_cast<double>(file_size) + (1 << 20);
+      if (info != nullptr && ClaimedBytes(info.get()) > limit) {
+        return absl::DataLossError(absl::StrCat(
+            path, ": variable '", parts[0], "' claims ", ClaimedBytes(info.get()),
+            " bytes of data, more than a ", file_size, "-byte file can hold (corrupt header)"));
+      }
+    }
     MatVar top(Mat_VarRead(mat.get(), parts[0].c_str()));
     if (top == nullptr) {
       return absl::NotFoundError(absl::StrCat(path, ": variable '", parts[0],
