@@ -214,6 +214,7 @@ class DicomReader : public ImageReader {
     for (const std::string& file : all_files) {
       const absl::Status sound = reader_internal::CheckDicomStructure(file);
       if (!sound.ok()) {
+        if (absl::IsNotFound(sound)) continue;  // DICOMDIR, reports: no image in them.
         if (IsDicomFile(file)) {
           return Annotate(sound, absl::StrCat(dir, ": series file rejected"));
         }

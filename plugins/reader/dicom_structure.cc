@@ -249,7 +249,8 @@ class Walker {
 
   absl::Status CheckPixelData() const {
     if (!pixel_seen_) {
-      return absl::InvalidArgumentError(absl::StrCat(path_, ": DICOM file has no pixel data"));
+      return absl::NotFoundError(
+          absl::StrCat(path_, ": DICOM file has no pixel data (not an image)"));
     }
     if (pixel_encapsulated_ || rows_ == 0 || columns_ == 0) return absl::OkStatus();
     const int64_t need =

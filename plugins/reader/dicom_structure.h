@@ -16,7 +16,8 @@ namespace genesis {
 namespace reader_internal {
 
 // OK when the file's structure is sound; otherwise InvalidArgument / DataLoss naming `path`
-// and what was wrong ("truncated: pixel data needs 32768 bytes, file holds 1024").
+// and what was wrong ("truncated: pixel data needs 32768 bytes, file holds 1024"), or
+// NotFound for a sound DICOM object without pixel data (DICOMDIR, reports).
 absl::Status CheckDicomStructure(const std::string& path);
 
 }  // namespace reader_internal

@@ -206,6 +206,18 @@ TEST(DicomReaderTest, CanReadChecksExtensionMagicAndFolders) {
   EXPECT_TRUE(reader->CanRead(renamed));
 }
 
+TEST(DicomReaderTest, FolderSkipsObjectsWithoutPixelData) {
+  GENESIS_REQUIRE_FIXTURES(fixtures);
+  auto volumes = ReadOrDie("dicom", fixtures + "/dicom");  // cr_monochrome1 + no_pixels.
+  ASSERT_EQ(volumes.size(), 1u);
+  EXPECT_EQ(volumes[0].at(1, 1, 0), 4095.0f - 110);
+  auto reader = MakeReader("dicom");
+  ASSERT_NE(reader, nullptr);
+  auto lone = reader->Read(fixtures + "/dicom/no_pixels.dcm");
+  ASSERT_FALSE(lone.ok());
+  EXPECT_TRUE(absl::StrContains(lone.status().message(), "no pixel data")) << lone.status();
+}
+
 TEST(DicomReaderTest, RecursiveOptionFindsSeriesInSubfolders) {
   GENESIS_REQUIRE_TEST_DATA(data);
   namespace fs = std::filesystem;

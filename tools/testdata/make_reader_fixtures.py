@@ -27,7 +27,8 @@ tests put under TEST_TMPDIR).
   nifti/ scaled.nii.gz (int16 f with scl_slope 2, scl_inter -1024: values 2 f - 1024,
          pixdim 0.5 0.6 0.7)
   dicom/ cr_monochrome1.dcm (CR, MONOCHROME1, BitsStored 12, stored (x + 10 y) * 10 on
-         5 x 4, ImagerPixelSpacing 0.2 (rows) 0.3 (cols); synthetic patient name/ID)
+         5 x 4, ImagerPixelSpacing 0.2 (rows) 0.3 (cols); synthetic patient name/ID),
+         no_pixels.dcm (the same object without Pixel Data, like a DICOMDIR or report)
   analyze/ vol.hdr + vol.img (int16 f - 50, pixdim 2, 3, 4) via nibabel.
   nrrd/  vol.nrrd (attached raw, int16 f - 50, LPS, space directions
          (0.5,0,0) (0,0,0.75) (0,-1.25,0), origin (10,-20,30.5)),
@@ -226,6 +227,10 @@ def write_monochrome1_dicom(out):
     ds.PixelData = (f_zyx()[0] * 10).astype("<u2").tobytes()
     ds.is_little_endian, ds.is_implicit_VR = True, False
     ds.save_as(os.path.join(d, "cr_monochrome1.dcm"), write_like_original=False)
+    # A DICOM object without pixel data (like a DICOMDIR or a report) in the same folder.
+    del ds.PixelData
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID = generate_uid()
+    ds.save_as(os.path.join(d, "no_pixels.dcm"), write_like_original=False)
 
 
 def write_nrrd(out):
