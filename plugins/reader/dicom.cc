@@ -103,6 +103,23 @@ class TempDir {
   std::string path_;
 };
 
+// Trailing zero padding worth trimming before GDCM sees the file.
+constexpr int64_t kPaddingToTrim = 4096;
+
+// The file GDCM should read for `file`: itself, or (when long zero padding follows the data
+// set) a trimmed copy written into `tmp` as `name`.
+absl::StatusOr<std::string> GdcmInput(const std::string& file,
+                                      const reader_internal::DicomLayout& layout, TempDir* tmp,
+                                      const std::string& name) {
+  if (layout.file_size - layout.data_end < kPaddingToTrim) return file;
+  if (tmp->path().empty()) GENESIS_RETURN_IF_ERROR(tmp->Create());
+  GENESIS_ASSIGN_OR_RETURN(const std::string bytes, ReadFile(file));
+  const std::string copy = absl::StrCat(tmp->path(), "/", name);
+  GENESIS_RETURN_IF_ERROR(
+      WriteFileAtomically(copy, absl::string_view(bytes).substr(0, layout.data_end)));
+  return copy;
+}
+
 bool IsDicomFile(const std::string& path) {
   return reader_internal::HasExtension(path, {".dcm", ".dicom"}) ||
          reader_internal::HasMagic(path, 128, "DICM");
@@ -155,15 +172,18 @@ class DicomReader : public ImageReader {
 
   absl::StatusOr<std::vector<Volume>> ReadFile(const std::string& path) const {
     // GDCM asserts (aborts) on some corrupt headers: it only sees files that pass this walk.
-    GENESIS_RETURN_IF_ERROR(reader_internal::CheckDicomStructure(path));
+    GENESIS_ASSIGN_OR_RETURN(const reader_internal::DicomLayout layout,
+                             reader_internal::CheckDicomStructure(path));
+    TempDir tmp;
+    GENESIS_ASSIGN_OR_RETURN(const std::string input, GdcmInput(path, layout, &tmp, "t.dcm"));
     try {
       auto io = itk::GDCMImageIO::New();
-      if (!io->CanReadFile(path.c_str())) {
+      if (!io->CanReadFile(input.c_str())) {
         return reader_internal::FileError(path, "not a DICOM file GDCM can read");
       }
       auto reader = itk::ImageFileReader<Image3>::New();
       reader->SetImageIO(io);
-      reader->SetFileName(path);
+      reader->SetFileName(input);
       reader->Update();
       Volume volume = reader_internal::VolumeFromItkImage(*reader->GetOutput());
       FillFromTags(*io, &volume);
@@ -210,21 +230,26 @@ class DicomReader : public ImageReader {
     GENESIS_ASSIGN_OR_RETURN(const std::vector<std::string> all_files, ListFiles(dir));
     TempDir links;
     GENESIS_RETURN_IF_ERROR(links.Create());
-    std::map<std::string, std::string> original;  // link -> file
+    std::map<std::string, std::string> original;  // link (or trimmed copy) -> file
     for (const std::string& file : all_files) {
-      const absl::Status sound = reader_internal::CheckDicomStructure(file);
-      if (!sound.ok()) {
-        if (absl::IsNotFound(sound)) continue;  // DICOMDIR, reports: no image in them.
+      const auto layout = reader_internal::CheckDicomStructure(file);
+      if (!layout.ok()) {
+        if (absl::IsNotFound(layout.status())) continue;  // DICOMDIR, reports: no image.
         if (IsDicomFile(file)) {
-          return Annotate(sound, absl::StrCat(dir, ": series file rejected"));
+          return Annotate(layout.status(), absl::StrCat(dir, ": series file rejected"));
         }
-        continue;  // Not DICOM at all (notes, DICOMDIR-less junk): ignored.
+        continue;  // Not DICOM at all (notes, junk): ignored.
       }
       const std::string link = absl::StrCat(links.path(), "/", original.size(), ".dcm");
-      std::error_code ec;
-      std::filesystem::create_symlink(std::filesystem::absolute(file), link, ec);
-      if (ec) {
-        return absl::InternalError(absl::StrCat(dir, ": cannot link ", file, ": ", ec.message()));
+      if (layout->file_size - layout->data_end >= kPaddingToTrim) {
+        GENESIS_RETURN_IF_ERROR(
+            GdcmInput(file, *layout, &links, absl::StrCat(original.size(), ".dcm")).status());
+      } else {
+        std::error_code ec;
+        std::filesystem::create_symlink(std::filesystem::absolute(file), link, ec);
+        if (ec) {
+          return absl::InternalError(absl::StrCat(dir, ": cannot link ", file, ": ", ec.message()));
+        }
       }
       original[link] = file;
     }
@@ -241,14 +266,12 @@ class DicomReader : public ImageReader {
         return absl::NotFoundError(absl::StrCat(dir, ": no readable DICOM series in folder"));
       }
       for (const std::string& uid : series) {
-        std::vector<std::string> files = names->GetFileNames(uid);
+        // Links (or trimmed copies) in the private folder, read from there.
+        const std::vector<std::string> files = names->GetFileNames(uid);
         if (files.empty()) continue;
-        for (std::string& file : files) {
-          auto it = original.find(file);
-          if (it != original.end()) file = it->second;
-        }
+        auto first = original.find(files.front());
         current = absl::StrCat(dir, " (series of ", files.size(), " files starting with ",
-                               files.front(), ")");
+                               first != original.end() ? first->second : files.front(), ")");
         auto io = itk::GDCMImageIO::New();
         auto reader = itk::ImageSeriesReader<Image3>::New();
         reader->SetImageIO(io);

@@ -39,7 +39,11 @@ class Walker {
  public:
   Walker(const std::string& path, const std::string& bytes) : path_(path), b_(bytes) {}
 
+  // Where the data set ends (start of trailing zero padding, or the file size).
+  size_t data_end() const { return data_end_; }
+
   absl::Status Run() {
+    data_end_ = b_.size();
     size_t pos = 0;
     if (b_.size() >= 132 && b_.compare(128, 4, "DICM") == 0) pos = 132;
     GENESIS_RETURN_IF_ERROR(WalkMeta(&pos));
@@ -113,11 +117,15 @@ class Walker {
     while (*pos < end) {
       const size_t at = *pos;
       if (at + 8 > end) {
-        if (top_level && AllZero(at, end)) return absl::OkStatus();
+        if (top_level && AllZero(at, end)) {
+          data_end_ = at;
+          return absl::OkStatus();
+        }
         return Truncated("element header", at);
       }
       const uint16_t group = U16(at), element = U16(at + 2);
       if (top_level && group == 0 && element == 0 && AllZero(at, end)) {
+        data_end_ = at;
         *pos = end;  // Zero padding after the data set.
         return absl::OkStatus();
       }
@@ -268,14 +276,20 @@ class Walker {
   bool explicit_ = true;
   bool pixel_seen_ = false, pixel_encapsulated_ = false;
   uint32_t pixel_length_ = 0;
+  size_t data_end_ = 0;
   int64_t rows_ = 0, columns_ = 0, bits_allocated_ = 16, samples_ = 1, frames_ = 1;
 };
 
 }  // namespace
 
-absl::Status CheckDicomStructure(const std::string& path) {
+absl::StatusOr<DicomLayout> CheckDicomStructure(const std::string& path) {
   GENESIS_ASSIGN_OR_RETURN(const std::string bytes, ReadFile(path));
-  return Walker(path, bytes).Run();
+  Walker walker(path, bytes);
+  GENESIS_RETURN_IF_ERROR(walker.Run());
+  DicomLayout layout;
+  layout.file_size = static_cast<int64_t>(bytes.size());
+  layout.data_end = static_cast<int64_t>(walker.data_end());
+  return layout;
 }
 
 }  // namespace reader_internal

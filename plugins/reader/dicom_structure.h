@@ -4,13 +4,15 @@
 // and length against the file size (sequences and encapsulated pixel data included), and
 // that native pixel data holds Rows x Columns x Samples x Frames x BitsAllocated / 8 bytes.
 //
-//   GENESIS_RETURN_IF_ERROR(reader_internal::CheckDicomStructure(path));
+//   GENESIS_ASSIGN_OR_RETURN(DicomLayout layout, reader_internal::CheckDicomStructure(path));
 #ifndef GENESIS_PLUGINS_READER_DICOM_STRUCTURE_H_
 #define GENESIS_PLUGINS_READER_DICOM_STRUCTURE_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace genesis {
 namespace reader_internal {
@@ -18,7 +20,13 @@ namespace reader_internal {
 // OK when the file's structure is sound; otherwise InvalidArgument / DataLoss naming `path`
 // and what was wrong ("truncated: pixel data needs 32768 bytes, file holds 1024"), or
 // NotFound for a sound DICOM object without pixel data (DICOMDIR, reports).
-absl::Status CheckDicomStructure(const std::string& path);
+struct DicomLayout {
+  int64_t file_size = 0;
+  // Where the data set ends; less than file_size when zero padding follows it (GDCM then
+  // parses the zeros element by element, seconds per megabyte: hand it a trimmed copy).
+  int64_t data_end = 0;
+};
+absl::StatusOr<DicomLayout> CheckDicomStructure(const std::string& path);
 
 }  // namespace reader_internal
 }  // namespace genesis
