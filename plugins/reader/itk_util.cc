@@ -107,6 +107,28 @@ absl::Status ReadLeadingBytes(const std::string& path, size_t n, std::string* he
   return absl::OkStatus();
 }
 
+// Bytes a (possibly gzipped) file holds once uncompressed, or at least `need` of them. A
+// gzip file's trailer stores the uncompressed size mod 2^32: when it matches `need` the
+// stream is complete (a truncated file ends in compressed data instead), so only a
+// mismatch (truncation, or a multi-member file) pays for a full decompression.
+absl::StatusOr<int64_t> DataLength(const std::string& path, int64_t need) {
+  GENESIS_ASSIGN_OR_RETURN(const int64_t size, FileSize(path));
+  if (!HasMagic(path, 0, "\x1f\x8b")) return size;
+  if (size >= 18) {
+    std::ifstream in(path, std::ios::binary);
+    in.seekg(size - 4);
+    unsigned char isize[4] = {0, 0, 0, 0};
+    in.read(reinterpret_cast<char*>(isize), 4);
+    const uint32_t stored = uint32_t{isize[0]} | uint32_t{isize[1]} << 8 |
+                            uint32_t{isize[2]} << 16 | uint32_t{isize[3]} << 24;
+    if (in && stored == static_cast<uint32_t>(need)) return need;
+  }
+  std::string ignored;
+  int64_t total = 0;
+  GENESIS_RETURN_IF_ERROR(ReadLeadingBytes(path, 0, &ignored, true, &total));
+  return total;
+}
+
 template <typename T>
 T HeaderValue(const std::string& header, size_t offset, bool swap) {
   T value;
@@ -134,7 +156,7 @@ absl::StatusOr<int> CheckNiftiDataComplete(const std::string& path) {
   }
   std::string header;
   int64_t header_file_total = 0;
-  GENESIS_RETURN_IF_ERROR(ReadLeadingBytes(header_path, 348, &header, !pair, &header_file_total));
+  GENESIS_RETURN_IF_ERROR(ReadLeadingBytes(header_path, 348, &header, false, &header_file_total));
   if (header.size() < 348) {
     return absl::DataLossError(
         absl::StrCat(header_path, ": truncated header (", header.size(), " of 348 bytes)"));
@@ -176,11 +198,7 @@ absl::StatusOr<int> CheckNiftiDataComplete(const std::string& path) {
     voxels *= n;
   }
   const int64_t need = static_cast<int64_t>(vox_offset) + voxels * bitpix / 8;
-  int64_t have = header_file_total;
-  if (pair) {
-    std::string ignored;
-    GENESIS_RETURN_IF_ERROR(ReadLeadingBytes(data_path, 0, &ignored, true, &have));
-  }
+  GENESIS_ASSIGN_OR_RETURN(const int64_t have, DataLength(data_path, need));
   if (have < need) {
     return absl::DataLossError(absl::StrCat(data_path, ": truncated: expected ", need,
                                             " bytes (header + voxels), found ", have));
