@@ -120,8 +120,9 @@ int BenchTrain(const BenchOptions& options) {
     torch::Tensor target = torch::rand({options.batch, 1, options.size, options.size});
     torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(1e-3).momentum(0.9));
     model->train();
+    std::vector<torch::Tensor> parameters = model->parameters();
     auto step = [&] {
-      sgd.zero_grad();
+      for (auto& p : parameters) p.mutable_grad() = torch::Tensor();  // As the trainer does.
       torch::Tensor loss = torch::mse_loss(model->forward(input), target);
       loss.backward();
       sgd.step();
