@@ -9,6 +9,7 @@
 #include <memory>
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/corpus/manifest.h"
@@ -215,7 +216,20 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
           skip(file, absl::StrCat(readers[r].name, ": ", volumes.status().message()));
           continue;
         }
+        // A multi-channel file (e.g. MSD Prostate T2 + ADC) keeps only the channel its source
+        // names in labels["channel"]; the other channels are dropped on purpose, not skipped.
+        int64_t keep_channel = -1;
+        if (auto it = patient.labels.find("channel");
+            it != patient.labels.end() && volumes->size() > 1) {
+          if (!absl::SimpleAtoi(it->second, &keep_channel) || keep_channel < 0 ||
+              keep_channel >= static_cast<int64_t>(volumes->size())) {
+            skip(file, absl::StrCat("label channel='", it->second, "' but the file has ",
+                                    volumes->size(), " channels"));
+            continue;
+          }
+        }
         for (size_t k = 0; k < volumes->size(); ++k) {
+          if (keep_channel >= 0 && static_cast<int64_t>(k) != keep_channel) continue;
           const Volume& v = (*volumes)[k];
           if (v.size[0] <= 0 || v.size[1] <= 0 || v.size[2] <= 0 ||
               static_cast<int64_t>(v.voxels.size()) != v.num_voxels()) {
@@ -334,6 +348,16 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
         continue;
       }
       const uint64_t patient_hash = Fnv1a64(absl::StrCat(patient.dataset, "/", patient.patient_id));
+      // Sources whose files store shifted values (DeepLesion: HU = value - 32768) say so in
+      // labels["value_offset"]; it is added before any preprocessor sees the slice.
+      float value_offset = 0.0f;
+      if (auto it = patient.labels.find("value_offset"); it != patient.labels.end()) {
+        if (!absl::SimpleAtof(it->second, &value_offset)) {
+          skip(file, absl::StrCat("label value_offset='", it->second, "' is not a number"));
+          p = q;
+          continue;
+        }
+      }
       for (size_t i = p; i < q; ++i) {
         const SlicePlan& plan = plans[i];
         if (plan.selected.empty()) continue;
@@ -347,6 +371,9 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
           slice.dataset = patient.dataset;
           slice.patient_id = patient.patient_id;
           slice.modality = modality;
+          if (value_offset != 0.0f) {
+            for (float& v : slice.pixels) v += value_offset;
+          }
           RandomStream rng(
               seed, RandomStream::kPreprocess, patient_hash,
               (static_cast<uint64_t>(plan.volume_index) << 32) | static_cast<uint64_t>(z));

@@ -47,8 +47,10 @@ class PhantomSource : public DatasetSource {
       r.patient_id = absl::StrCat("p", i);
       r.modality = *ParseModality(o_.modality());
       r.body_part = o_.body_part();
-      r.files.push_back(absl::StrCat("phantom:", o_.modality(), ":", o_.slices()));
-      if (i == 0) r.files.push_back(absl::StrCat("phantom:", o_.modality(), ":", o_.slices()));
+      r.files.push_back(absl::StrCat("phantom:", o_.modality(), ":", o_.slices(),
+                                     o_.channels() > 1 ? absl::StrCat(":", o_.channels()) : ""));
+      for (const auto& [key, value] : o_.labels()) r.labels[key] = value;
+      if (i == 0) r.files.push_back(r.files.back());
       if (i == 1 && o_.broken_files()) {
         r.files.push_back("phantom:broken");
         r.files.push_back("/data/notes, v2.txt");
@@ -70,7 +72,11 @@ class PhantomReader : public ImageReader {
   }
   absl::StatusOr<std::vector<Volume>> Read(const std::string& path) const override {
     std::vector<std::string> parts = absl::StrSplit(path, ':');
-    if (parts.size() != 3) return absl::DataLossError(absl::StrCat(path, ": truncated header"));
+    if (parts.size() != 3 && parts.size() != 4) {
+      return absl::DataLossError(absl::StrCat(path, ": truncated header"));
+    }
+    int64_t channels = 1;
+    if (parts.size() == 4) absl::SimpleAtoi(parts[3], &channels);
     Volume v;
     int64_t slices = 0;
     absl::SimpleAtoi(parts[2], &slices);
@@ -82,7 +88,12 @@ class PhantomReader : public ImageReader {
         for (int64_t x = 0; x < 6; ++x) v.voxels.push_back(Value(parts[1], x, y, z));
       }
     }
-    return std::vector<Volume>{v};
+    std::vector<Volume> volumes;
+    for (int64_t c = 0; c < channels; ++c) {
+      volumes.push_back(v);
+      for (float& voxel : volumes.back().voxels) voxel += 1000.0f * c;
+    }
+    return volumes;
   }
 };
 
@@ -126,6 +137,49 @@ CorpusStage BasicStage() {
   stage.mutable_store()->set_pixel_type("float32");
   stage.mutable_store()->set_slices_per_shard(16);
   return stage;
+}
+
+// Sources can ask for one channel of multi-channel files (MSD Prostate: T2, not ADC) and for an
+// offset added to stored values (DeepLesion: HU = value - 32768).
+TEST(CorpusBuilderTest, ChannelAndValueOffsetLabels) {
+  CorpusStage stage;
+  DatasetSpec spec = Dataset("TwoChannel", "CT", 3, 4, 0);
+  PhantomSourceTestOptions o;
+  ASSERT_TRUE(spec.source().options().UnpackTo(&o));
+  o.set_channels(2);
+  (*o.mutable_labels())["channel"] = "1";
+  (*o.mutable_labels())["value_offset"] = "-500";
+  spec.mutable_source()->mutable_options()->PackFrom(o);
+  *stage.add_dataset() = spec;
+  stage.add_reader()->set_type("phantom_test");
+  stage.add_preprocessor()->set_type("modality_normalize");
+  stage.mutable_store()->set_pixel_type("float32");
+  const std::string out = Tmp("channels");
+  CorpusBuildResult result;
+  ASSERT_TRUE(BuildCorpus(stage, out, 7, 2, &result).ok());
+  EXPECT_EQ(result.volumes, 4);  // p0 has two files; one channel kept of each file.
+  EXPECT_EQ(result.skipped.size(), 0u);
+  auto reader = SliceStoreReader::Open(out + "/store");
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  int64_t checked = 0;
+  for (Split split : {Split::kTrain, Split::kVal, Split::kTest}) {
+    for (int64_t i = 0; i < (*reader)->size(split); ++i) {
+      auto s = (*reader)->Read(split, i);
+      ASSERT_TRUE(s.ok());
+      // Channel 1 (+1000 HU) with the -500 offset: HU = Value + 500, then the CT window.
+      const float hu = -1000.0f + 100.0f * s->slice_index + 3 + 20 + 500.0f;
+      EXPECT_NEAR(s->at(3, 2), (hu + 1000.0f) / 2400.0f, 1e-6);
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 16);
+  // A channel the file does not have is a skipped file, not a crash.
+  (*o.mutable_labels())["channel"] = "5";
+  stage.mutable_dataset(0)->mutable_source()->mutable_options()->PackFrom(o);
+  ASSERT_TRUE(BuildCorpus(stage, Tmp("channels_bad"), 7, 2, &result).ok());
+  ASSERT_FALSE(result.skipped.empty());
+  EXPECT_NE(result.skipped[0].second.find("channel='5' but the file has 2 channels"),
+            std::string::npos);
 }
 
 TEST(CorpusBuilderTest, BuildsStoreManifestSplitSummaryAndSkippedReport) {
