@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "core/distributed/data_parallel.h"
 #include "core/file_util.h"
 #include "core/random.h"
 #include "core/status_macros.h"
@@ -361,10 +362,29 @@ absl::StatusOr<PretrainResult> Trainer::Run() {
               << state_.step_in_epoch << " (global step " << state_.global_step << ")";
   }
   SetLearningRate(*optimizer, schedule.lr());
-  GENESIS_RETURN_IF_ERROR(WriteFileAtomically(Path("metrics.csv"), state_.metrics_csv));
+
+  // Data parallel (torchrun variables): every rank trains on its shard of each global batch
+  // and averages gradients; rank 0 alone writes outputs.
+  GENESIS_ASSIGN_OR_RETURN(const DistributedConfig distributed, DistributedConfigFromEnv());
+  std::unique_ptr<DataParallel> parallel;
+  if (distributed.world_size > 1) {
+    if (config_.batch_size() % distributed.world_size != 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("batch_size: must be a multiple of WORLD_SIZE (", distributed.world_size,
+                       ") for data-parallel training, got ", config_.batch_size()));
+    }
+    GENESIS_ASSIGN_OR_RETURN(parallel, DataParallel::Connect(distributed));
+    GENESIS_RETURN_IF_ERROR(parallel->BroadcastParameters(model));
+    LOG(INFO) << "data parallel: rank " << distributed.rank << " of "
+              << distributed.world_size;
+  }
+  const bool main_rank = distributed.rank == 0;
+  if (main_rank) {
+    GENESIS_RETURN_IF_ERROR(WriteFileAtomically(Path("metrics.csv"), state_.metrics_csv));
+  }
 
   std::unique_ptr<EventFileWriter> events;
-  if (config_.tensorboard() && !state_.finished) {
+  if (config_.tensorboard() && !state_.finished && main_rank) {
     GENESIS_ASSIGN_OR_RETURN(events, EventFileWriter::Create(Path("tensorboard")));
   }
   if (state_.identity_baseline < 0) GENESIS_RETURN_IF_ERROR(ComputeBaselines());
@@ -375,6 +395,17 @@ absl::StatusOr<PretrainResult> Trainer::Run() {
     const int64_t epoch = state_.epoch;
     auto batches = Chunk(Permutation(job_.train->size(), job_.seed, epoch), config_.batch_size(),
                          config_.steps_per_epoch());
+    if (parallel != nullptr) {  // Rank r takes the r-th contiguous shard of every batch.
+      const int64_t world = distributed.world_size;
+      if (!batches.empty() && static_cast<int64_t>(batches.back().size()) % world != 0) {
+        batches.pop_back();  // A last batch that does not split evenly is skipped by all.
+      }
+      for (auto& b : batches) {
+        const int64_t shard = static_cast<int64_t>(b.size()) / world;
+        b = std::vector<int64_t>(b.begin() + distributed.rank * shard,
+                                 b.begin() + (distributed.rank + 1) * shard);
+      }
+    }
     const int64_t steps = static_cast<int64_t>(batches.size());
     BatchLoader loader(std::move(batches), state_.step_in_epoch, config_.loader_threads(),
                        config_.prefetch_batches(), side_, channels_,
@@ -392,6 +423,7 @@ absl::StatusOr<PretrainResult> Trainer::Run() {
       torch::Tensor output = job_.model->forward(input);
       torch::Tensor loss = Loss(config_.loss(), output, target);
       loss.backward();
+      if (parallel != nullptr) GENESIS_RETURN_IF_ERROR(parallel->AverageGradients(model));
       optimizer->step();
       const double loss_value = loss.item<double>();
       if (!std::isfinite(loss_value)) {
@@ -406,12 +438,12 @@ absl::StatusOr<PretrainResult> Trainer::Run() {
       ++state_.step_in_epoch;
       ++state_.global_step;
       progress.Step(state_.step_in_epoch, n, loss_value);
-      if (config_.sample_every_steps() > 0 &&
+      if (main_rank && config_.sample_every_steps() > 0 &&
           state_.global_step % config_.sample_every_steps() == 0) {
         GENESIS_RETURN_IF_ERROR(WriteSamples(*batch, output));
       }
       if (events != nullptr) events->AddScalar("loss/train_step", loss_value, state_.global_step);
-      if (config_.checkpoint_every_steps() > 0 && state_.step_in_epoch < steps &&
+      if (main_rank && config_.checkpoint_every_steps() > 0 && state_.step_in_epoch < steps &&
           state_.global_step % config_.checkpoint_every_steps() == 0) {
         state_.schedule = schedule.state();
         GENESIS_RETURN_IF_ERROR(SaveCheckpoint(last_path, model, *optimizer, state_));
@@ -425,6 +457,9 @@ absl::StatusOr<PretrainResult> Trainer::Run() {
       }
     }
     progress.EndEpoch();
+    // Ranks share rank 0's norm statistics before validating, so every rank sees the same
+    // val loss and takes the same schedule / early-stopping decisions.
+    if (parallel != nullptr) GENESIS_RETURN_IF_ERROR(parallel->BroadcastParameters(model));
     result.last_epoch_images_per_s = progress.rate();
     GENESIS_ASSIGN_OR_RETURN(const double val_loss, Validate());
     const double train_loss =
@@ -481,6 +516,7 @@ absl::StatusOr<PretrainResult> Trainer::Run() {
       state_.finished = true;
     }
     if (state_.epoch >= config_.max_epochs()) state_.finished = true;
+    if (!main_rank) continue;
     if (improved) {
       GENESIS_RETURN_IF_ERROR(
           SaveCheckpoint(Path("checkpoint_best.pt"), model, *optimizer, state_));
@@ -496,7 +532,12 @@ absl::StatusOr<PretrainResult> Trainer::Run() {
   result.identity_baseline = state_.identity_baseline;
   result.mean_image_baseline = state_.mean_baseline;
   result.early_stopped = state_.early_stopped;
+  if (!main_rank) {
+    GENESIS_RETURN_IF_ERROR(parallel->Barrier());
+    return result;
+  }
   GENESIS_RETURN_IF_ERROR(Export(&result));
+  if (parallel != nullptr) GENESIS_RETURN_IF_ERROR(parallel->Barrier());
   // Leave the model with the final (not best) weights for callers that inspect it.
   TrainState ignored;
   GENESIS_RETURN_IF_ERROR(LoadCheckpoint(last_path, device_, model, nullptr, &ignored));
