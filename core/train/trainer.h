@@ -23,6 +23,12 @@
 //   samples/step_NNNNNNNN.png                corrupted | restored | original grids
 //   encoder_state_dict.pt                    best encoder, torchvision names (torch.load-able)
 // Re-running on the same folder resumes from checkpoint_last.pt.
+//
+// Data parallel: with torchrun variables (RANK, WORLD_SIZE > 1, MASTER_ADDR, MASTER_PORT) each
+// rank trains on its contiguous 1/WORLD_SIZE shard of every batch (batch_size must divide),
+// gradients are averaged over ranks (core/distributed/data_parallel.h), norm buffers are taken
+// from rank 0 before each validation, and only rank 0 writes outputs. Ranks resume from the
+// checkpoint in output_dir, so multi-node runs need it on a shared filesystem.
 #ifndef GENESIS_CORE_TRAIN_TRAINER_H_
 #define GENESIS_CORE_TRAIN_TRAINER_H_
 
