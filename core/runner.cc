@@ -5,6 +5,7 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <cstdlib>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -13,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "core/config.h"
+#include "core/distributed/config.h"
 #include "core/file_util.h"
 #include "core/stage.h"
 #include "core/status_macros.h"
@@ -56,8 +58,32 @@ int DefaultNumThreads() {
   return n == 0 ? 1 : static_cast<int>(n);
 }
 
+// Waits until rank 0 marked stage `index` complete with `fingerprint` (ranks > 0 only).
+absl::Status WaitForRankZero(const fs::path& marker, const std::string& fingerprint, int index,
+                             const std::string& kind) {
+  int wait_seconds = 24 * 3600;
+  if (const char* text = std::getenv("GENESIS_RANK_WAIT_SECONDS"); text != nullptr) {
+    wait_seconds = std::atoi(text);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_seconds);
+  while (true) {
+    auto done = ReadFile(marker.string());
+    if (done.ok() && *done == fingerprint) return absl::OkStatus();
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "waited ", wait_seconds, " s for rank 0 to finish stage ", index, " (", kind,
+          "): no matching ", marker.string(), " (GENESIS_RANK_WAIT_SECONDS sets the limit)"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
 absl::StatusOr<RunSummary> RunExperiment(const Experiment& resolved) {
   RunSummary summary;
+  GENESIS_ASSIGN_OR_RETURN(const DistributedConfig distributed, DistributedConfigFromEnv());
+  // In a data-parallel run rank 0 owns the run folder; the others log to their own file, run
+  // only the stages that need every rank, and wait for rank 0 on the rest.
+  const bool owner = distributed.rank == 0;
   std::error_code ec;
   const fs::path run_dir = fs::absolute(resolved.output_dir());
   fs::create_directories(run_dir, ec);
@@ -65,22 +91,27 @@ absl::StatusOr<RunSummary> RunExperiment(const Experiment& resolved) {
     return absl::PermissionDeniedError(
         absl::StrCat(run_dir.string(), ": cannot create output folder: ", ec.message()));
   }
-  RunLogSink sink((run_dir / "genesis.log").string());
+  RunLogSink sink((run_dir / (owner ? std::string("genesis.log")
+                                      : absl::StrCat("genesis.rank", distributed.rank, ".log")))
+                       .string());
   google::AddLogSink(&sink);
   struct Detach {
     RunLogSink* sink;
     ~Detach() { google::RemoveLogSink(sink); }
   } detach{&sink};
 
-  GENESIS_RETURN_IF_ERROR(WriteFileAtomically((run_dir / "experiment.resolved.textproto").string(),
-                                              ExperimentToText(resolved)));
+  if (owner) {
+    GENESIS_RETURN_IF_ERROR(WriteFileAtomically(
+        (run_dir / "experiment.resolved.textproto").string(), ExperimentToText(resolved)));
+  }
   const int threads = resolved.num_threads() > 0 ? resolved.num_threads() : DefaultNumThreads();
   LOG(INFO) << "run '" << resolved.name() << "' in " << run_dir.string() << " (" << threads
             << " threads, device " << resolved.device() << ", seed " << resolved.seed() << ")";
 
   const PluginKindView* stages = PluginCatalog::Get().Find(StageRunner::kKind);
   if (stages == nullptr) return absl::FailedPreconditionError("no stage runners linked");
-  std::ofstream stage_log(run_dir / "stages.csv", std::ios::app);
+  std::ofstream stage_log;
+  if (owner) stage_log.open(run_dir / "stages.csv", std::ios::app);
   for (int i = 0; i < resolved.stage_size(); ++i) {
     const std::string kind = StageKindName(resolved.stage(i));
     RunContext context;
@@ -109,18 +140,26 @@ absl::StatusOr<RunSummary> RunExperiment(const Experiment& resolved) {
     spec.mutable_options()->PackFrom(stage.GetReflection()->GetMessage(stage, field));
     GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<StageRunner> runner,
                              Registry<StageRunner>::Get().Create(spec));
+    if (!owner && !runner->RunsOnEveryRank()) {
+      LOG(INFO) << "rank " << distributed.rank << ": waiting for rank 0 to finish stage " << i
+                << " (" << kind << ")";
+      GENESIS_RETURN_IF_ERROR(WaitForRankZero(done_marker, fingerprint, i, kind));
+      continue;
+    }
     LOG(INFO) << "stage " << i << " (" << kind << ") -> " << context.stage_dir;
     const auto start = std::chrono::steady_clock::now();
     absl::Status status = runner->Run(context);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    stage_log << i << "," << kind << "," << (status.ok() ? "ok" : "failed") << ","
-              << absl::StrFormat("%.3f", seconds) << "\n";
-    stage_log.flush();
+    if (owner) {
+      stage_log << i << "," << kind << "," << (status.ok() ? "ok" : "failed") << ","
+                << absl::StrFormat("%.3f", seconds) << "\n";
+      stage_log.flush();
+    }
     if (!status.ok()) {
       return Annotate(status, absl::StrCat("stage ", i, " (", kind, ")"));
     }
-    GENESIS_RETURN_IF_ERROR(WriteFileAtomically(done_marker.string(), fingerprint));
+    if (owner) GENESIS_RETURN_IF_ERROR(WriteFileAtomically(done_marker.string(), fingerprint));
     LOG(INFO) << "stage " << i << " (" << kind << ") done in "
               << absl::StrFormat("%.1f", seconds) << " s";
   }

@@ -59,6 +59,10 @@ class StageRunner {
 
   virtual ~StageRunner() = default;
   virtual absl::Status Run(const RunContext& context) = 0;
+  // Whether every rank of a data-parallel run (WORLD_SIZE > 1) executes this stage, each doing
+  // its share (e.g. pretraining). Otherwise only rank 0 runs it and the other ranks wait for its
+  // completion marker before going on.
+  virtual bool RunsOnEveryRank() const { return false; }
 };
 
 // "<NN>_<kind>" for stage `index` of kind `kind`.

@@ -21,6 +21,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "core/distributed/config.h"
 
 namespace torch {
 namespace nn {
@@ -33,18 +34,6 @@ class Tensor;
 }  // namespace at
 
 namespace genesis {
-
-struct DistributedConfig {
-  int rank = 0;
-  int world_size = 1;
-  std::string master_addr = "127.0.0.1";
-  int master_port = 29500;
-  int timeout_seconds = 300;
-};
-
-// Reads the torchrun variables. Without WORLD_SIZE (or WORLD_SIZE=1) the run is single-process.
-// Malformed values are InvalidArgument naming the variable.
-absl::StatusOr<DistributedConfig> DistributedConfigFromEnv();
 
 class DataParallel {
  public:

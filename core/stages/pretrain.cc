@@ -50,6 +50,9 @@ class PretrainStageRunner : public StageRunner {
     return ValidatePretrainOptions(options);
   }
 
+  // Data-parallel: every rank trains on its shard of each batch (rank 0 writes the outputs).
+  bool RunsOnEveryRank() const override { return true; }
+
   absl::Status Run(const RunContext& context) override {
     std::string store_dir = options_.store();
     if (store_dir.empty()) {
