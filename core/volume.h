@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <string>
 #include "absl/strings/string_view.h"
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -53,6 +54,10 @@ struct Volume {
   int bits_stored = 0;  // See Slice::bits_stored.
   std::string source;   // File or series folder it came from (never a patient name).
   std::string series_uid;  // DICOM SeriesInstanceUID where known (opaque, not identifying).
+  // Files of the source the reader had to leave out while still reading the rest (e.g. one
+  // corrupt slice file of a DICOM series): (file, reason). Consumers must report them (the
+  // corpus lists them in skipped.csv) -- they are never dropped silently.
+  std::vector<std::pair<std::string, std::string>> excluded_files;
 
   int64_t num_voxels() const { return size[0] * size[1] * size[2]; }
   float& at(int64_t x, int64_t y, int64_t z) {

@@ -120,6 +120,32 @@ dups=$(tail -n +2 "$stage/split.csv" | awk -F, '{print $1","$2}' | sort | uniq -
 # No patient name from the DICOM fixtures in any output.
 if grep -rqa "FIXTURE^PATIENT\|FIXTURE PATIENT" "$stage"; then fail "patient name copied into outputs"; fi
 
+# A DICOM series with one truncated slice file: the file is skipped and named, the series'
+# other slices are kept (make_fixtures.py --only broken: bad/dicom has 3 slices, #1 cut short).
+/usr/bin/python3 "$runfiles/tools/testdata/make_fixtures.py" "$tmp/fx_broken" --only broken >/dev/null \
+  || fail "make_fixtures.py --only broken"
+cat >"$tmp/broken.textproto" <<PB
+name: "broken"
+output_dir: "$tmp/run_broken"
+stage { corpus {
+  dataset { source { type: "csv_manifest" options {
+    [type.googleapis.com/genesis.CsvManifestOptions] { root: "$tmp/fx_broken/broken" } } } }
+  preprocessor { type: "modality_normalize" }
+} }
+PB
+"$genesis" run "$tmp/broken.textproto" >"$tmp/out_broken.txt" 2>&1
+code=$?
+[[ $code -eq 3 ]] || { fail "broken fixture: genesis run exited $code, expected 3"; cat "$tmp/out_broken.txt"; }
+bstage="$tmp/run_broken/00_corpus"
+grep -q "bad/dicom/000001.dcm" "$bstage/skipped.csv" || fail "truncated series slice not in skipped.csv"
+kept=$(grep -c "Broken,bad_dicom" "$bstage/store/index.csv")
+[[ $kept -eq 2 ]] || fail "bad_dicom: expected the 2 good slices of the series kept, got $kept"
+good=$(grep -c "Broken,good_dicom" "$bstage/store/index.csv")
+[[ $good -eq 3 ]] || fail "good_dicom: expected 3 slices, got $good"
+for f in bad/truncated.nii.gz bad/corrupt.png bad/empty.png bad/notes.txt; do
+  grep -q "$f" "$bstage/skipped.csv" || fail "$f not in skipped.csv"
+done
+
 if [[ $failures -gt 0 ]]; then
   echo "$failures failure(s)"
   exit 1

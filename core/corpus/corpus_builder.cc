@@ -216,6 +216,12 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
           skip(file, absl::StrCat(readers[r].name, ": ", volumes.status().message()));
           continue;
         }
+        // Files the reader left out while reading the rest (a corrupt slice of a series).
+        for (const Volume& v : *volumes) {
+          for (const auto& [excluded, reason] : v.excluded_files) {
+            skip(excluded, absl::StrCat(readers[r].name, ": ", reason));
+          }
+        }
         // A multi-channel file (e.g. MSD Prostate T2 + ADC) keeps only the channel its source
         // names in labels["channel"]; the other channels are dropped on purpose, not skipped.
         int64_t keep_channel = -1;

@@ -226,17 +226,20 @@ class DicomReader : public ImageReader {
   absl::StatusOr<std::vector<Volume>> ReadFolder(const std::string& dir) const {
     // Only files that pass the structure walk reach GDCM (it asserts on some corrupt
     // headers): they are linked into a private temporary folder that GDCM scans. A file that
-    // claims to be DICOM (extension or magic) but fails the walk fails the folder.
+    // claims to be DICOM (extension or magic) but fails the walk is left out and reported in
+    // the first volume's excluded_files, so the good slices of its series are kept; a folder
+    // with no good file fails, naming the first rejected one.
     GENESIS_ASSIGN_OR_RETURN(const std::vector<std::string> all_files, ListFiles(dir));
     TempDir links;
     GENESIS_RETURN_IF_ERROR(links.Create());
     std::map<std::string, std::string> original;  // link (or trimmed copy) -> file
+    std::vector<std::pair<std::string, std::string>> rejected;  // (file, reason)
     for (const std::string& file : all_files) {
       const auto layout = reader_internal::CheckDicomStructure(file);
       if (!layout.ok()) {
         if (absl::IsNotFound(layout.status())) continue;  // DICOMDIR, reports: no image.
         if (IsDicomFile(file)) {
-          return Annotate(layout.status(), absl::StrCat(dir, ": series file rejected"));
+          rejected.emplace_back(file, std::string(layout.status().message()));
         }
         continue;  // Not DICOM at all (notes, junk): ignored.
       }
@@ -263,6 +266,10 @@ class DicomReader : public ImageReader {
       const std::vector<std::string> series =
           original.empty() ? std::vector<std::string>{} : names->GetSeriesUIDs();
       if (series.empty()) {
+        if (!rejected.empty()) {
+          return absl::DataLossError(absl::StrCat(dir, ": series file rejected: ",
+                                                  rejected.front().second));
+        }
         return absl::NotFoundError(absl::StrCat(dir, ": no readable DICOM series in folder"));
       }
       for (const std::string& uid : series) {
@@ -289,6 +296,7 @@ class DicomReader : public ImageReader {
     } catch (const std::exception& e) {
       return absl::DataLossError(absl::StrCat(current, ": cannot read DICOM series: ", e.what()));
     }
+    if (!volumes.empty()) volumes.front().excluded_files = std::move(rejected);
     return volumes;
   }
 
