@@ -12,6 +12,7 @@
 #define GENESIS_PLUGINS_BACKBONE_UNET_DECODER_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,10 @@
 #include <torch/nn/modules/conv.h>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "core/backbone.h"
 #include "core/normalization.h"
 
 namespace genesis {
@@ -53,6 +57,33 @@ class UNetDecoderImpl : public torch::nn::Module {
   OutputActivation activation_;
 };
 TORCH_MODULE(UNetDecoder);
+
+// The checks and error handling every U-Net backbone's Build() shares: validates `config` and
+// the activation name, then constructs Model(config, width, activation), turning LibTorch
+// errors into a Status that names the backbone.
+template <typename Model>
+absl::StatusOr<std::shared_ptr<EncoderDecoder>> BuildUNet(absl::string_view name,
+                                                          const BackboneConfig& config,
+                                                          double width_multiplier,
+                                                          absl::string_view activation_name) {
+  if (config.norm == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(name, ": no norm layer"));
+  }
+  if (config.in_channels < 1 || config.out_channels < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(name, ": in/out channels must be >= 1, got ",
+                                                   config.in_channels, "/",
+                                                   config.out_channels));
+  }
+  OutputActivation activation;
+  absl::Status s = ParseOutputActivation("output_activation", activation_name, &activation);
+  if (!s.ok()) return s;
+  try {
+    return std::shared_ptr<EncoderDecoder>(
+        std::make_shared<Model>(config, width_multiplier, activation));
+  } catch (const c10::Error& e) {
+    return absl::InternalError(absl::StrCat(name, ": ", e.what_without_backtrace()));
+  }
+}
 
 }  // namespace genesis
 

@@ -159,24 +159,8 @@ class UNetResNet50 : public Backbone {
 
   absl::StatusOr<std::shared_ptr<EncoderDecoder>> Build(
       const BackboneConfig& config) const override {
-    if (config.norm == nullptr) {
-      return absl::InvalidArgumentError("unet_resnet50: no norm layer");
-    }
-    if (config.in_channels < 1 || config.out_channels < 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unet_resnet50: in/out channels must be >= 1, got ", config.in_channels, "/",
-          config.out_channels));
-    }
-    OutputActivation activation;
-    absl::Status s =
-        ParseOutputActivation("output_activation", options_.output_activation(), &activation);
-    if (!s.ok()) return s;
-    try {
-      return std::shared_ptr<EncoderDecoder>(
-          std::make_shared<UNetResNet50Model>(config, options_.width_multiplier(), activation));
-    } catch (const c10::Error& e) {
-      return absl::InternalError(absl::StrCat("unet_resnet50: ", e.what_without_backtrace()));
-    }
+    return BuildUNet<UNetResNet50Model>("unet_resnet50", config, options_.width_multiplier(),
+                         options_.output_activation());
   }
 
  private:

@@ -111,22 +111,8 @@ class UNetVgg16 : public Backbone {
 
   absl::StatusOr<std::shared_ptr<EncoderDecoder>> Build(
       const BackboneConfig& config) const override {
-    if (config.norm == nullptr) return absl::InvalidArgumentError("unet_vgg16: no norm layer");
-    if (config.in_channels < 1 || config.out_channels < 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unet_vgg16: in/out channels must be >= 1, got ", config.in_channels, "/",
-          config.out_channels));
-    }
-    OutputActivation activation;
-    absl::Status s =
-        ParseOutputActivation("output_activation", options_.output_activation(), &activation);
-    if (!s.ok()) return s;
-    try {
-      return std::shared_ptr<EncoderDecoder>(
-          std::make_shared<UNetVgg16Model>(config, options_.width_multiplier(), activation));
-    } catch (const c10::Error& e) {
-      return absl::InternalError(absl::StrCat("unet_vgg16: ", e.what_without_backtrace()));
-    }
+    return BuildUNet<UNetVgg16Model>("unet_vgg16", config, options_.width_multiplier(),
+                         options_.output_activation());
   }
 
  private:
