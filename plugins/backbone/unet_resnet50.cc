@@ -160,7 +160,7 @@ class UNetResNet50 : public Backbone {
   absl::StatusOr<std::shared_ptr<EncoderDecoder>> Build(
       const BackboneConfig& config) const override {
     return BuildUNet<UNetResNet50Model>("unet_resnet50", config, options_.width_multiplier(),
-                         options_.output_activation());
+                                        options_.output_activation());
   }
 
  private:

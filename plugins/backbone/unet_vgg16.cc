@@ -112,7 +112,7 @@ class UNetVgg16 : public Backbone {
   absl::StatusOr<std::shared_ptr<EncoderDecoder>> Build(
       const BackboneConfig& config) const override {
     return BuildUNet<UNetVgg16Model>("unet_vgg16", config, options_.width_multiplier(),
-                         options_.output_activation());
+                                     options_.output_activation());
   }
 
  private:
