@@ -76,12 +76,7 @@ class Cq500Source : public DatasetSource {
     if (dirs.empty()) {
       return absl::NotFoundError(absl::StrCat("root: no DICOM files under ", root));
     }
-    std::vector<std::string> patients;
-    for (const auto& [patient, record] : by_patient) patients.push_back(patient);
-    dataset::NaturalSort(&patients);
-    std::vector<PatientRecord> records;
-    for (const std::string& p : patients) records.push_back(std::move(by_patient[p]));
-    return records;
+    return dataset::RecordsInNaturalOrder(std::move(by_patient));
   }
 
  private:

@@ -64,12 +64,7 @@ class CtLymphNodesSource : public DatasetSource {
       }
       r.files.push_back(dir);
     }
-    std::vector<std::string> patients;
-    for (const auto& [patient, record] : by_patient) patients.push_back(patient);
-    dataset::NaturalSort(&patients);
-    std::vector<PatientRecord> records;
-    for (const std::string& p : patients) records.push_back(std::move(by_patient[p]));
-    return records;
+    return dataset::RecordsInNaturalOrder(std::move(by_patient));
   }
 
  private:

@@ -87,6 +87,15 @@ void NaturalSort(std::vector<std::string>* paths) {
             [](const std::string& a, const std::string& b) { return NaturalLess(a, b); });
 }
 
+std::vector<PatientRecord> RecordsInNaturalOrder(std::map<std::string, PatientRecord> by_patient) {
+  std::vector<std::string> patients;
+  for (const auto& [patient, record] : by_patient) patients.push_back(patient);
+  NaturalSort(&patients);
+  std::vector<PatientRecord> records;
+  for (const std::string& p : patients) records.push_back(std::move(by_patient[p]));
+  return records;
+}
+
 namespace {
 
 enum class Want { kFiles, kDirectories };

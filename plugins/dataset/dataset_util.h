@@ -11,6 +11,7 @@
 #define GENESIS_PLUGINS_DATASET_DATASET_UTIL_H_
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,8 @@ bool IsJunk(absl::string_view name);
 // "a2" < "a10": runs of digits compare by value.
 bool NaturalLess(absl::string_view a, absl::string_view b);
 void NaturalSort(std::vector<std::string>* paths);
+// The records of `by_patient` in natural order of their patient ids (the map is consumed).
+std::vector<PatientRecord> RecordsInNaturalOrder(std::map<std::string, PatientRecord> by_patient);
 
 // Regular files / directories directly inside `dir` (full paths, junk skipped, natural order).
 absl::StatusOr<std::vector<std::string>> ListFiles(const std::string& dir);
