@@ -279,18 +279,18 @@ void SetScalarDefault(Message* message, const FieldDescriptor* field) {
   }
 }
 
-absl::Status FillDefaults(Message* message, int depth, const std::string& kind_of_spec);
+absl::Status FillDefaults(Message* message, int depth);
 
 absl::Status ResolvePlugin(PluginSpec* spec, const std::string& kind) {
   const PluginKindView* view = PluginCatalog::Get().Find(kind);
   if (view == nullptr) return absl::NotFoundError(absl::StrCat("kind '", kind, "' not linked"));
   GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<Message> options, view->ResolveOptions(*spec));
-  GENESIS_RETURN_IF_ERROR(FillDefaults(options.get(), 0, ""));
+  GENESIS_RETURN_IF_ERROR(FillDefaults(options.get(), 0));
   spec->mutable_options()->PackFrom(*options);
   return absl::OkStatus();
 }
 
-absl::Status FillDefaults(Message* message, int depth, const std::string& unused) {
+absl::Status FillDefaults(Message* message, int depth) {
   if (depth > 16) return absl::InternalError("config nesting deeper than 16 levels");
   const Descriptor* d = message->GetDescriptor();
   const Reflection* r = message->GetReflection();
@@ -312,7 +312,7 @@ absl::Status FillDefaults(Message* message, int depth, const std::string& unused
         if (!kind.empty()) {
           GENESIS_RETURN_IF_ERROR(ResolvePlugin(static_cast<PluginSpec*>(child), kind));
         } else {
-          GENESIS_RETURN_IF_ERROR(FillDefaults(child, depth + 1, ""));
+          GENESIS_RETURN_IF_ERROR(FillDefaults(child, depth + 1));
         }
       }
       continue;
@@ -326,7 +326,7 @@ absl::Status FillDefaults(Message* message, int depth, const std::string& unused
     if (!kind.empty()) {
       GENESIS_RETURN_IF_ERROR(ResolvePlugin(static_cast<PluginSpec*>(child), kind));
     } else {
-      GENESIS_RETURN_IF_ERROR(FillDefaults(child, depth + 1, ""));
+      GENESIS_RETURN_IF_ERROR(FillDefaults(child, depth + 1));
     }
   }
   return absl::OkStatus();
@@ -361,7 +361,7 @@ absl::StatusOr<std::vector<PathStep>> ParsePath(absl::string_view path) {
 }
 
 absl::Status ApplyAt(Message* message, const std::vector<PathStep>& steps, size_t at,
-                     const std::string& value, const std::string& kind) {
+                     const std::string& value) {
   const PathStep& step = steps[at];
   const Descriptor* d = message->GetDescriptor();
   const Reflection* r = message->GetReflection();
@@ -378,7 +378,7 @@ absl::Status ApplyAt(Message* message, const std::vector<PathStep>& steps, size_
       return absl::InvalidArgumentError(
           "cannot override inside empty plugin options: give the options type in the file");
     }
-    GENESIS_RETURN_IF_ERROR(ApplyAt(options.get(), steps, at, value, ""));
+    GENESIS_RETURN_IF_ERROR(ApplyAt(options.get(), steps, at, value));
     any->PackFrom(*options);
     return absl::OkStatus();
   }
@@ -409,7 +409,7 @@ absl::Status ApplyAt(Message* message, const std::vector<PathStep>& steps, size_
     }
     Message* child = field->is_repeated() ? r->MutableRepeatedMessage(message, field, step.index)
                                           : r->MutableMessage(message, field);
-    return ApplyAt(child, steps, at + 1, value, IsPluginSpec(field) ? PluginKindOf(field) : kind);
+    return ApplyAt(child, steps, at + 1, value);
   }
   if (!last) return absl::InvalidArgumentError(absl::StrCat("'", step.name, "' is not a message"));
   if (field->is_repeated()) {
@@ -458,7 +458,7 @@ absl::Status ApplyOverride(const std::string& assignment, google::protobuf::Mess
   std::string value = assignment.substr(eq + 1);
   auto steps = ParsePath(path);
   if (!steps.ok()) return Annotate(steps.status(), absl::StrCat("override '", assignment, "'"));
-  return Annotate(ApplyAt(message, *steps, 0, value, ""),
+  return Annotate(ApplyAt(message, *steps, 0, value),
                   absl::StrCat("override '", assignment, "'"));
 }
 
@@ -468,7 +468,7 @@ absl::Status ValidateExperiment(const ParsedExperiment& parsed) {
 
 absl::StatusOr<Experiment> ResolveExperiment(const Experiment& experiment) {
   Experiment resolved = experiment;
-  GENESIS_RETURN_IF_ERROR(FillDefaults(&resolved, 0, ""));
+  GENESIS_RETURN_IF_ERROR(FillDefaults(&resolved, 0));
   if (resolved.output_dir().empty()) resolved.set_output_dir(absl::StrCat("runs/", resolved.name()));
   return resolved;
 }
