@@ -7,6 +7,7 @@
 #define GENESIS_CORE_INITIALIZER_H_
 
 #include <string>
+#include <vector>
 #include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
@@ -14,6 +15,16 @@
 #include "core/registry.h"
 
 namespace genesis {
+
+struct InitContext {
+  std::string run_dir;       // This run's folder.
+  // Output folder of the latest earlier `pretrain` stage of this run; "" when there is none.
+  std::string pretrain_dir;
+  uint64_t seed = 0;         // Seed of the sub-run being initialised.
+  // Where to write the weight-coverage report (JSON: loaded / missing / unexpected /
+  // shape-mismatched tensors, and the exceptions the config allowed); "" = do not write.
+  std::string report_path;
+};
 
 class Initializer {
  public:
@@ -23,8 +34,14 @@ class Initializer {
       "initialises an encoder (scratch, self-supervised checkpoint, ImageNet weights)";
 
   virtual ~Initializer() = default;
-  // Sets `net`'s weights. `run_dir` lets it find this run's pretraining checkpoint.
-  virtual absl::Status Initialize(EncoderDecoder& net, const std::string& run_dir) const = 0;
+  // Sets the weights of `net`'s encoder (net.encoder(), named like torchvision's model). Loading
+  // initialisers log and write the coverage report and fail on any missing, unexpected or
+  // shape-mismatched tensor that the options do not explicitly allow: a silent partial load is
+  // impossible.
+  virtual absl::Status Initialize(EncoderDecoder& net, const InitContext& context) const = 0;
+  // Files whose contents the initialisation depends on (weight files), so a run can tell when
+  // its results are stale. Empty for scratch.
+  virtual std::vector<std::string> InputFiles(const InitContext& context) const { return {}; }
 };
 
 }  // namespace genesis

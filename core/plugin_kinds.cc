@@ -13,6 +13,7 @@
 #include "core/reporter.h"
 #include "core/sampler.h"
 #include "core/stage.h"
+#include "core/task.h"
 
 namespace genesis {
 
@@ -28,5 +29,6 @@ GENESIS_DEFINE_PLUGIN_KIND(Head);
 GENESIS_DEFINE_PLUGIN_KIND(Evaluator);
 GENESIS_DEFINE_PLUGIN_KIND(Reporter);
 GENESIS_DEFINE_PLUGIN_KIND(StageRunner);
+GENESIS_DEFINE_PLUGIN_KIND(Task);
 
 }  // namespace genesis
