@@ -174,6 +174,7 @@ class TransferStageTest : public ::testing::Test {
 };
 
 TEST_F(TransferStageTest, SubRunsWritePredictionsAndLearn) {
+  experiment_.mutable_stage(0)->mutable_transfer()->set_max_epochs(8);
   auto summary = RunExperiment(experiment_);
   ASSERT_TRUE(summary.ok()) << summary.status();
   auto index = ReadCsvFile((dir_ / "00_transfer" / "subruns.csv").string());
@@ -210,7 +211,7 @@ TEST_F(TransferStageTest, SubRunsWritePredictionsAndLearn) {
   // Metrics: one row per epoch, the warm-up epoch marked.
   auto metrics = ReadCsvFile(Sub(name) + "/metrics.csv");
   ASSERT_TRUE(metrics.ok());
-  ASSERT_EQ(metrics->rows.size(), 4u);
+  ASSERT_EQ(metrics->rows.size(), 8u);
   EXPECT_EQ(metrics->rows[0][metrics->Column("warmup")], "1");
   EXPECT_EQ(metrics->rows[1][metrics->Column("warmup")], "0");
   ASSERT_GE(metrics->Column("val_auc"), 0);
