@@ -124,6 +124,25 @@ TEST(PatchCommandTest, ItkGivesTransformMatrixTriplesAsColumns) {
   EXPECT_NEAR((*index)[2], 7.75, 1e-9);
 }
 
+TEST(PatchCommandTest, DirectRawReadEqualsItksGenericPath) {
+  // oblique.mhd + .raw takes the reader's direct .raw path; oblique_local.mha (inline voxels)
+  // ITK's generic one: same voxels and geometry.
+  auto reader = ReaderForPath(VolumeDir() + "/oblique.mhd");
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  auto fast = reader->reader->Read(VolumeDir() + "/oblique.mhd");
+  auto generic = reader->reader->Read(VolumeDir() + "/oblique_local.mha");
+  ASSERT_TRUE(fast.ok()) << fast.status();
+  ASSERT_TRUE(generic.ok()) << generic.status();
+  const Volume& a = fast->front();
+  const Volume& b = generic->front();
+  EXPECT_EQ(a.size, b.size);
+  EXPECT_EQ(a.spacing, b.spacing);
+  EXPECT_EQ(a.origin, b.origin);
+  EXPECT_EQ(a.direction, b.direction);
+  EXPECT_EQ(a.bits_stored, b.bits_stored);
+  EXPECT_EQ(a.voxels, b.voxels);
+}
+
 TEST(PatchCommandTest, BadArgumentsFailNamingTheProblem) {
   const std::string mhd = VolumeDir() + "/oblique.mhd";
   const std::string out = VolumeDir() + "/bad.npy";

@@ -5,7 +5,8 @@ Usage (system interpreter, numpy only):
 
     make_luna16_task_fixture.py volume OUT_DIR
         An int16 CT-like volume with anisotropic spacing (0.7, 0.8, 2.5 mm) and an OBLIQUE,
-        non-symmetric direction matrix as OUT_DIR/oblique.mhd + .raw, and OUT_DIR/cases.tsv:
+        non-symmetric direction matrix as OUT_DIR/oblique.mhd + .raw (and the same image with
+        inline voxels as oblique_local.mha), and OUT_DIR/cases.tsv:
         one line per candidate "name<TAB>X,Y,Z<TAB>size" (world mm, several near or beyond the
         border), with OUT_DIR/<name>.npy the expected (3, size, size) float32 HU planes.
     make_luna16_task_fixture.py compare EXPECTED.npy ACTUAL.npy
@@ -91,6 +92,12 @@ def make_volume(out):
     assert np.abs(direction - direction.T).max() > 0.1
     volume = rng.integers(-1100, 1500, size=(nz, ny, nx)).astype(np.int16)
     write_mhd(os.path.join(out, "oblique.mhd"), volume, spacing, origin, direction)
+    # The same image with its voxels inline (ElementDataFile = LOCAL): ITK's generic path,
+    # against which the reader's direct .raw path is compared.
+    with open(os.path.join(out, "oblique.mhd")) as f:
+        header = f.read().replace("ElementDataFile = oblique.raw", "ElementDataFile = LOCAL")
+    with open(os.path.join(out, "oblique_local.mha"), "wb") as f:
+        f.write(header.encode() + np.ascontiguousarray(volume).astype("<i2").tobytes())
     cases = [
         ("centre", (20.2, 17.8, 7.3), 16),
         ("centre64", (20.2, 17.8, 7.3), 64),
