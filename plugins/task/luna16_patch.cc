@@ -153,20 +153,25 @@ inline float Voxel(const Volume& v, int64_t x, int64_t y, int64_t z) {
   return v.voxels[(z * v.size[1] + y) * v.size[0] + x];
 }
 
+inline int64_t FastFloor(double v) {
+  const int64_t i = static_cast<int64_t>(v);
+  return i - (v < static_cast<double>(i));
+}
+
 inline float Trilinear(const Volume& v, double x, double y, double z) {
-  const double fx = std::floor(x), fy = std::floor(y), fz = std::floor(z);
-  const int64_t ix = static_cast<int64_t>(fx), iy = static_cast<int64_t>(fy),
-                iz = static_cast<int64_t>(fz);
-  const float tx = static_cast<float>(x - fx), ty = static_cast<float>(y - fy),
-              tz = static_cast<float>(z - fz);
+  const int64_t ix = FastFloor(x), iy = FastFloor(y), iz = FastFloor(z);
+  const float tx = static_cast<float>(x - static_cast<double>(ix)),
+              ty = static_cast<float>(y - static_cast<double>(iy)),
+              tz = static_cast<float>(z - static_cast<double>(iz));
   float c[2][2][2];
-  if (ix >= 0 && iy >= 0 && iz >= 0 && ix + 1 < v.size[0] && iy + 1 < v.size[1] &&
-      iz + 1 < v.size[2]) {
-    const int64_t sx = 1, sy = v.size[0], sz = v.size[0] * v.size[1];
+  if (static_cast<uint64_t>(ix) < static_cast<uint64_t>(v.size[0] - 1) &&
+      static_cast<uint64_t>(iy) < static_cast<uint64_t>(v.size[1] - 1) &&
+      static_cast<uint64_t>(iz) < static_cast<uint64_t>(v.size[2] - 1)) {
+    const int64_t sy = v.size[0], sz = v.size[0] * v.size[1];
     const float* p = v.voxels.data() + iz * sz + iy * sy + ix;
-    c[0][0][0] = p[0], c[0][0][1] = p[sx], c[0][1][0] = p[sy], c[0][1][1] = p[sy + sx];
-    c[1][0][0] = p[sz], c[1][0][1] = p[sz + sx], c[1][1][0] = p[sz + sy],
-    c[1][1][1] = p[sz + sy + sx];
+    c[0][0][0] = p[0], c[0][0][1] = p[1], c[0][1][0] = p[sy], c[0][1][1] = p[sy + 1];
+    c[1][0][0] = p[sz], c[1][0][1] = p[sz + 1], c[1][1][0] = p[sz + sy],
+    c[1][1][1] = p[sz + sy + 1];
   } else {
     for (int dz = 0; dz < 2; ++dz) {
       for (int dy = 0; dy < 2; ++dy) {
@@ -208,22 +213,28 @@ void SamplePlane(const Volume& volume, const PlaneSpec& spec, int size, float* o
   const double limit = spec.cube_half_mm;
   for (int r = 0; r < size; ++r) {
     const double dr = r - half;
-    for (int c = 0; c < size; ++c) {
-      const double dc = c - half;
-      if (limit > 0) {
+    float* row = out + static_cast<int64_t>(r) * size;
+    if (limit > 0) {
+      for (int c = 0; c < size; ++c) {
+        const double dc = c - half;
         bool outside = false;
         for (int k = 0; k < 3; ++k) {
           const double mm = aug.shift_mm[k] + dc * du_mm[k] + dr * dv_mm[k];
           outside |= std::fabs(mm) > limit;
         }
-        if (outside) {
-          out[r * size + c] = kOutsideHu;
-          continue;
-        }
+        row[c] = outside ? kOutsideHu
+                         : Trilinear(volume, c0[0] + dc * du[0] + dr * dv[0],
+                                     c0[1] + dc * du[1] + dr * dv[1],
+                                     c0[2] + dc * du[2] + dr * dv[2]);
       }
-      out[r * size + c] = Trilinear(volume, c0[0] + dc * du[0] + dr * dv[0],
-                                    c0[1] + dc * du[1] + dr * dv[1],
-                                    c0[2] + dc * du[2] + dr * dv[2]);
+      continue;
+    }
+    // Row start, then one step of du per pixel (exact for integer steps).
+    double x = c0[0] - half * du[0] + dr * dv[0];
+    double y = c0[1] - half * du[1] + dr * dv[1];
+    double z = c0[2] - half * du[2] + dr * dv[2];
+    for (int c = 0; c < size; ++c, x += du[0], y += du[1], z += du[2]) {
+      row[c] = Trilinear(volume, x, y, z);
     }
   }
 }
