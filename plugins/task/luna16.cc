@@ -31,8 +31,14 @@
 // is a read). The store is keyed by the options that affect pixels plus the size and mtime of
 // every input file; any difference rebuilds it.
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -152,6 +158,35 @@ std::string MetaImageDataFile(const std::string& mhd) {
   }
   return "";
 }
+
+// An exclusive flock() on a file, held while alive (waits for other holders).
+class ScopedFileLock {
+ public:
+  static absl::StatusOr<ScopedFileLock> Acquire(const std::string& path) {
+    const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      return absl::PermissionDeniedError(absl::StrCat(path, ": cannot open the cache lock: ",
+                                                      std::strerror(errno)));
+    }
+    while (flock(fd, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      const int error = errno;
+      close(fd);
+      return absl::InternalError(
+          absl::StrCat(path, ": cannot lock the cache: ", std::strerror(error)));
+    }
+    return ScopedFileLock(fd);
+  }
+  ScopedFileLock(ScopedFileLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  ScopedFileLock& operator=(ScopedFileLock&&) = delete;
+  ~ScopedFileLock() {
+    if (fd_ >= 0) close(fd_);  // Releases the lock.
+  }
+
+ private:
+  explicit ScopedFileLock(int fd) : fd_(fd) {}
+  int fd_;
+};
 
 class Luna16Task : public Task {
  public:
@@ -603,20 +638,19 @@ absl::Status Luna16Task::ExtractCopy(const Volume& volume, int64_t sample, int32
     spec.orientation = luna16::OrientationOf(kind);
     if (options_.spacing_mm() == 0) {
       const std::array<int64_t, 3> centre = luna16::RoundIndex(index);
+      // The plane's column and row axes, at their own native spacing.
+      const int a = kind == luna16::PlaneKind::kSagittal ? 1 : 0;
+      const int b = kind == luna16::PlaneKind::kAxial ? 1 : 2;
+      *spacing = {volume.spacing[a], volume.spacing[b]};
       if (augmented == 0) {
         luna16::NativePlane(volume, centre, kind, size, pixels->data());
       } else {
         spec.centre = {static_cast<double>(centre[0]), static_cast<double>(centre[1]),
                        static_cast<double>(centre[2])};
-        const int a = kind == luna16::PlaneKind::kSagittal ? 1 : 0;
-        const int b = kind == luna16::PlaneKind::kAxial ? 1 : 2;
         spec.pixel_mm_u = volume.spacing[a];
         spec.pixel_mm_v = volume.spacing[b];
         luna16::SamplePlane(volume, spec, size, pixels->data());
       }
-      const int a = kind == luna16::PlaneKind::kSagittal ? 1 : 0;
-      const int b = kind == luna16::PlaneKind::kAxial ? 1 : 2;
-      *spacing = {volume.spacing[a], volume.spacing[b]};
     } else {
       spec.centre = index;
       spec.pixel_mm_u = spec.pixel_mm_v = options_.spacing_mm();
@@ -687,7 +721,7 @@ absl::Status Luna16Task::ExtractSeries(const Series& series, int threads,
 }
 
 absl::Status Luna16Task::BuildCache(const std::string& dir, int threads) {
-  const std::string partial = dir + ".partial";
+  const std::string partial = absl::StrCat(dir, ".partial.", getpid());
   std::error_code ec;
   fs::remove_all(partial, ec);
   SliceStoreOptions store_options;
@@ -730,6 +764,8 @@ absl::Status Luna16Task::Prepare(const TaskContext& context) {
   std::error_code ec;
   fs::create_directories(context.cache_dir, ec);
   const std::string dir = context.cache_dir + "/luna16";
+  // Sub-runs sharded over processes share the cache: one builds, the others wait and reuse.
+  GENESIS_ASSIGN_OR_RETURN(ScopedFileLock lock, ScopedFileLock::Acquire(dir + ".lock"));
   const std::string key = CacheKey();
   std::string why = "no cache yet";
   if (absl::StatusOr<std::string> stored = ReadFile(dir + "/cache_key.txt"); stored.ok()) {

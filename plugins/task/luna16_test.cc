@@ -459,5 +459,29 @@ TEST(Luna16TaskTest, LoadIsThreadSafe) {
   EXPECT_EQ(mismatches.load(), 0);
 }
 
+
+TEST(Luna16TaskTest, ConcurrentPreparesShareOneCache) {
+  // Sharded sub-runs in several processes prepare the same cache: one extracts, the others
+  // wait for it and reuse it (flock on <cache>/luna16.lock).
+  const TaskContext context = Context("cache_concurrent");
+  std::vector<std::unique_ptr<Task>> tasks;
+  for (int k = 0; k < 3; ++k) tasks.push_back(Listed(Options()));
+  std::vector<absl::Status> status(3);
+  std::vector<std::thread> threads;
+  for (int k = 0; k < 3; ++k) {
+    threads.emplace_back([&, k] { status[k] = tasks[k]->Prepare(context); });
+  }
+  for (auto& t : threads) t.join();
+  for (const absl::Status& s : status) ASSERT_TRUE(s.ok()) << s;
+  Image a, b;
+  for (int64_t i = 0; i < static_cast<int64_t>(tasks[0]->samples().size()); i += 7) {
+    ASSERT_TRUE(tasks[0]->Load({i, 0}, {}, &a).ok());
+    for (int k = 1; k < 3; ++k) {
+      ASSERT_TRUE(tasks[k]->Load({i, 0}, {}, &b).ok());
+      EXPECT_EQ(a.pixels, b.pixels);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace genesis
