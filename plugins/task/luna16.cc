@@ -26,8 +26,8 @@
 // subsets' scans minus a seeded val_fraction of them (validation).
 //
 // Cache: Prepare extracts every needed (candidate, copy) once -- one scan in memory at a time,
-// its candidates in parallel -- into a float32 slice store in <cache_dir>/luna16 (windowed to
-// [0, 1]; augmented copies are stored, so sub-runs, folds and seeds never re-extract and Load
+// its candidates in parallel -- into a slice store in <cache_dir>/luna16 (float32 by default,
+// windowed to [0, 1]; augmented copies are stored, so sub-runs, folds and seeds never re-extract and Load
 // is a read). The store is keyed by the options that affect pixels plus the size and mtime of
 // every input file; any difference rebuilds it.
 
@@ -235,6 +235,11 @@ class Luna16Task : public Task {
           absl::StrCat("val_fraction: must be in [0, 1), got ", o.val_fraction()));
     }
     GENESIS_RETURN_IF_ERROR(ParseFoldSubsets(o).status());
+    if (o.cache_pixel_type() != "float32" && o.cache_pixel_type() != "uint16") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "cache_pixel_type: expected \"float32\" or \"uint16\", got \"", o.cache_pixel_type(),
+          "\""));
+    }
     if (o.missing_series() != "warn" && o.missing_series() != "error") {
       return absl::InvalidArgumentError(absl::StrCat(
           "missing_series: expected \"warn\" or \"error\", got \"", o.missing_series(), "\""));
@@ -725,7 +730,7 @@ absl::Status Luna16Task::BuildCache(const std::string& dir, int threads) {
   std::error_code ec;
   fs::remove_all(partial, ec);
   SliceStoreOptions store_options;
-  store_options.set_pixel_type("float32");
+  store_options.set_pixel_type(options_.cache_pixel_type());
   store_options.set_slices_per_shard(4096);
   GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<SliceStoreWriter> writer,
                            SliceStoreWriter::Create(partial, store_options));

@@ -331,6 +331,15 @@ TEST(Luna16TaskTest, CacheIsReusedAndRebuiltWhenInputsOrPixelOptionsChange) {
   ASSERT_TRUE(third->Load({0, 0}, {}, &b).ok());
   EXPECT_NE(a.pixels, b.pixels);
 
+  // A uint16 cache: half the bytes, values within 1/65535 of the float32 ones.
+  Luna16TaskOptions compact = Options();
+  compact.set_cache_pixel_type("uint16");
+  auto fifth = Listed(compact);
+  ASSERT_TRUE(fifth->Prepare(Context("cache_uint16")).ok());
+  ASSERT_TRUE(fifth->Load({0, 0}, {}, &b).ok());
+  ASSERT_EQ(a.pixels.size(), b.pixels.size());
+  for (size_t k = 0; k < a.pixels.size(); ++k) EXPECT_NEAR(a.pixels[k], b.pixels[k], 0.6 / 65535);
+
   // An input file that changes (mtime) invalidates it too.
   const std::string mhd = fs::directory_iterator(Fixture() + "/subset4")->path().string();
   const std::string raw = mhd.substr(0, mhd.size() - 4) + ".raw";
@@ -422,7 +431,8 @@ TEST(Luna16TaskTest, OptionsAreValidated) {
   for (const std::string& text : {"method: \"slab\"", "size: 4", "planes: \"oblique\"",
                                   "hu_max: -2000", "negative_fraction: 0",
                                   "val_fraction: 1", "fold_subsets: \"0-1\" fold_subsets: \"1-2\"",
-                                  "missing_series: \"ignore\"", "zoom_min: 1.2"}) {
+                                  "missing_series: \"ignore\"", "zoom_min: 1.2",
+                                  "cache_pixel_type: \"int8\""}) {
     Luna16TaskOptions o;
     ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &o)) << text;
     EXPECT_FALSE(Registry<Task>::Get().Create("luna16", o).ok()) << text;
