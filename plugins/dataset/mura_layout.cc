@@ -44,9 +44,7 @@ std::string MuraImage::Path(const std::string& root) const {
   return absl::StrCat(root, "/", RelativePath());
 }
 
-std::string MuraImage::StudyKey() const {
-  return absl::StrJoin({study_type, patient, study}, "/");
-}
+std::string MuraImage::StudyKey() const { return absl::StrJoin({study_type, patient, study}, "/"); }
 
 absl::StatusOr<std::vector<MuraImage>> ReadMuraSplit(const std::string& root,
                                                      const std::string& split) {
@@ -65,8 +63,8 @@ absl::StatusOr<std::vector<MuraImage>> ReadMuraSplit(const std::string& root,
     const bool positive_folder = absl::EndsWith(p.study, "_positive");
     const bool negative_folder = absl::EndsWith(p.study, "_negative");
     if ((label == "1" && negative_folder) || (label == "0" && positive_folder)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ": label ", label, " contradicts the study folder '", p.study, "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": label ", label, " contradicts the study folder '", p.study, "'"));
     }
     study_label[p.StudyKey()] = label == "1" ? 1 : 0;
   }

@@ -6,7 +6,8 @@
 //   for (const MuraImage& image : images) { ... image.patient, image.label, image.Path(root) }
 //
 // Layout: <root>/<split>_image_paths.csv (one "MURA-v1.1/<split>/XR_<TYPE>/patientNNNNN/
-// studyN_<positive|negative>/imageN.png" per line, no header) and <root>/<split>_labeled_studies.csv
+// studyN_<positive|negative>/imageN.png" per line, no header) and
+// <root>/<split>_labeled_studies.csv
 // ("MURA-v1.1/<split>/XR_<TYPE>/patientNNNNN/studyN_<label>/,<0|1>" per line, no header).
 #ifndef GENESIS_PLUGINS_DATASET_MURA_LAYOUT_H_
 #define GENESIS_PLUGINS_DATASET_MURA_LAYOUT_H_
