@@ -12,10 +12,13 @@
 // study, patient, body_part. A listed image that is not on disk is left out and reported (log,
 // <cache_dir>/mura_missing_images.csv, task.json), or an error with missing_images: "error".
 //
-// Folds: one, "official valid": test = the official valid split; val = a patient-level seeded
-// fraction of the train patients (core/corpus/split.h's PatientLevelSplit, the corpus' own
-// patient split); train = the other train patients. A patient in both official splits is an
-// error (MURA's splits are patient-disjoint).
+// Folds (the study's protocol, folds: 1): one, "official valid": test = the official valid split;
+// val = a patient-level seeded fraction of the train patients (core/corpus/split.h's
+// PatientLevelSplit, the corpus' own patient split); train = the other train patients. With
+// folds: k > 1, k-fold cross-validation by patient over both official splits instead: fold i
+// ("patients i/k") tests on a fixed, seed-independent i-th part of the patients, and val/train
+// are drawn from the others as above. A patient in both official splits is an error (MURA's
+// splits are patient-disjoint).
 //
 // Pixels: PNG (core reader "png", 8/16-bit, colour -> grey) / (2^bits - 1), zero-padded to a
 // centred square and resized to image_size (preprocessors "xray_bit_depth" and
@@ -112,6 +115,9 @@ class MuraTask : public Task {
       return absl::InvalidArgumentError(
           absl::StrCat("val_fraction: must be in (0, 1), got ", o.val_fraction()));
     }
+    if (o.folds() < 1) {
+      return absl::InvalidArgumentError(absl::StrCat("folds: must be >= 1, got ", o.folds()));
+    }
     GENESIS_RETURN_IF_ERROR(MustBeOneOf("missing_images", o.missing_images(), {"report", "error"}));
     if (!(o.rotation_degrees() >= 0.0f && o.rotation_degrees() <= 180.0f)) {
       return absl::InvalidArgumentError(
@@ -201,35 +207,27 @@ class MuraTask : public Task {
 
   absl::StatusOr<std::vector<TaskFold>> Folds(uint64_t seed) const override {
     if (samples_.empty()) return absl::FailedPreconditionError("mura: Folds() before List()");
-    std::vector<PatientKey> train_patients;
-    for (const mura::MuraImage& image : images_) {
-      if (image.split == "train")
-        train_patients.push_back({options_.dataset_name(), image.patient});
-    }
-    SplitOptions fractions;
-    fractions.set_train(1.0 - options_.val_fraction());
-    fractions.set_val(options_.val_fraction());
-    fractions.set_test(0.0);
-    GENESIS_ASSIGN_OR_RETURN(PatientSplit split,
-                             PatientLevelSplit(train_patients, fractions, seed));
-    TaskFold fold;
-    fold.name = "official valid";
-    for (int64_t i = 0; i < static_cast<int64_t>(images_.size()); ++i) {
-      if (images_[i].split == "valid") {
-        fold.test.push_back(i);
-      } else if (split.at({options_.dataset_name(), images_[i].patient}) == Split::kVal) {
-        fold.val.push_back(i);
-      } else {
-        fold.train.push_back(SampleRef{i, 0});
+    // Test patients of each fold: the official valid split, or a fixed patient partition.
+    std::vector<std::set<std::string>> test_patients;
+    std::vector<std::string> names;
+    if (options_.folds() == 1) {
+      test_patients.emplace_back();
+      for (const mura::MuraImage& image : images_) {
+        if (image.split == "valid") test_patients[0].insert(image.patient);
+      }
+      names.push_back("official valid");
+    } else {
+      GENESIS_ASSIGN_OR_RETURN(test_patients, PatientPartition(options_.folds()));
+      for (int k = 0; k < options_.folds(); ++k) {
+        names.push_back(absl::StrCat("patients ", k + 1, "/", options_.folds()));
       }
     }
-    if (fold.train.empty() || fold.val.empty() || fold.test.empty()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "mura: fold \"official valid\" needs train, val and test images; got ", fold.train.size(),
-          " / ", fold.val.size(), " / ", fold.test.size(), " (val_fraction ",
-          options_.val_fraction(), " of ", split.size(), " train patients)"));
+    std::vector<TaskFold> folds;
+    for (size_t k = 0; k < test_patients.size(); ++k) {
+      GENESIS_ASSIGN_OR_RETURN(TaskFold fold, MakeFold(names[k], test_patients[k], seed));
+      folds.push_back(std::move(fold));
     }
-    return std::vector<TaskFold>{std::move(fold)};
+    return folds;
   }
 
   int64_t image_size() const override { return options_.image_size(); }
@@ -261,6 +259,64 @@ class MuraTask : public Task {
   static std::string MissingListPath(const std::string& cache_dir) {
     return absl::StrCat(cache_dir, "/mura_missing_images.csv");
   }
+  // `folds` disjoint sets of patients (round-robin over the sorted patients shuffled with a
+  // fixed stream, so every seed and sub-run sees the same folds).
+  absl::StatusOr<std::vector<std::set<std::string>>> PatientPartition(int folds) const {
+    const std::set<std::string> unique = [&] {
+      std::set<std::string> s;
+      for (const mura::MuraImage& image : images_) s.insert(image.patient);
+      return s;
+    }();
+    if (static_cast<int>(unique.size()) < folds) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "folds: ", folds, " folds need at least as many patients, got ", unique.size()));
+    }
+    std::vector<std::string> patients(unique.begin(), unique.end());
+    RandomStream rng(0, RandomStream::kSplit, Fnv1a64(options_.dataset_name() + " task folds"));
+    for (int64_t i = static_cast<int64_t>(patients.size()) - 1; i > 0; --i) {
+      std::swap(patients[i], patients[rng.UniformInt(0, i)]);
+    }
+    std::vector<std::set<std::string>> parts(folds);
+    for (size_t i = 0; i < patients.size(); ++i) parts[i % folds].insert(patients[i]);
+    return parts;
+  }
+
+  // Test = the images of `test_patients`; val = a val_fraction of the other patients drawn with
+  // `seed` (core/corpus/split.h's patient-level split); train = the rest.
+  absl::StatusOr<TaskFold> MakeFold(const std::string& name,
+                                    const std::set<std::string>& test_patients,
+                                    uint64_t seed) const {
+    std::vector<PatientKey> rest;
+    for (const mura::MuraImage& image : images_) {
+      if (!test_patients.count(image.patient)) {
+        rest.push_back({options_.dataset_name(), image.patient});
+      }
+    }
+    SplitOptions fractions;
+    fractions.set_train(1.0 - options_.val_fraction());
+    fractions.set_val(options_.val_fraction());
+    fractions.set_test(0.0);
+    GENESIS_ASSIGN_OR_RETURN(PatientSplit split, PatientLevelSplit(rest, fractions, seed));
+    TaskFold fold;
+    fold.name = name;
+    for (int64_t i = 0; i < static_cast<int64_t>(images_.size()); ++i) {
+      if (test_patients.count(images_[i].patient)) {
+        fold.test.push_back(i);
+      } else if (split.at({options_.dataset_name(), images_[i].patient}) == Split::kVal) {
+        fold.val.push_back(i);
+      } else {
+        fold.train.push_back(SampleRef{i, 0});
+      }
+    }
+    if (fold.train.empty() || fold.val.empty() || fold.test.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "mura: fold \"", name, "\" needs train, val and test images; got ", fold.train.size(),
+          " / ", fold.val.size(), " / ", fold.test.size(), " (val_fraction ",
+          options_.val_fraction(), " of ", split.size(), " patients)"));
+    }
+    return fold;
+  }
+
   // The text the cache is keyed by: format, pixel options, every input file's stat.
   absl::StatusOr<std::string> CacheKey() const;
   absl::Status BuildStore(const std::string& dir, int num_threads) const;

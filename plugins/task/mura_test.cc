@@ -256,6 +256,56 @@ TEST_F(MuraTaskTest, OneFoldOfficialValidAsTestPatientLevelValidation) {
   EXPECT_EQ(Patients(*task_half, (*half_folds)[0].val).size(), 7u);
 }
 
+TEST_F(MuraTaskTest, KFoldCrossValidationByPatient) {
+  MuraTaskOptions options = Options(*root_);
+  options.set_folds(3);
+  options.set_val_fraction(0.2);
+  auto task = MakeTask(options);
+  ASSERT_TRUE(task->List().ok());
+  auto folds = task->Folds(42);
+  ASSERT_TRUE(folds.ok()) << folds.status();
+  ASSERT_EQ(folds->size(), 3u);
+  std::set<std::string> all_test_patients;
+  size_t test_images = 0;
+  for (size_t k = 0; k < 3; ++k) {
+    const TaskFold& fold = (*folds)[k];
+    EXPECT_EQ(fold.name, absl::StrCat("patients ", k + 1, "/3"));
+    const std::set<std::string> test = Patients(*task, fold.test);
+    const std::set<std::string> val = Patients(*task, fold.val);
+    const std::set<std::string> train = Patients(*task, Indices(fold.train));
+    EXPECT_GE(test.size(), 5u);
+    EXPECT_LE(test.size(), 6u);
+    EXPECT_FALSE(val.empty());
+    for (const std::string& p : test) {
+      EXPECT_EQ(val.count(p) + train.count(p), 0u) << p;
+      EXPECT_TRUE(all_test_patients.insert(p).second) << p << " tested in two folds";
+    }
+    for (const std::string& p : val) EXPECT_EQ(train.count(p), 0u) << p;
+    EXPECT_EQ(fold.train.size() + fold.val.size() + fold.test.size(), task->samples().size());
+    test_images += fold.test.size();
+  }
+  EXPECT_EQ(all_test_patients.size(), 17u);  // Every patient is tested exactly once.
+  EXPECT_EQ(test_images, task->samples().size());
+
+  // The folds' test sets do not depend on the seed; validation draws do.
+  bool val_differs = false;
+  for (uint64_t seed : {1, 2, 3, 4}) {
+    auto other = task->Folds(seed);
+    ASSERT_TRUE(other.ok());
+    for (size_t k = 0; k < 3; ++k) {
+      EXPECT_EQ((*other)[k].test, (*folds)[k].test);
+      val_differs = val_differs || (*other)[k].val != (*folds)[k].val;
+    }
+  }
+  EXPECT_TRUE(val_differs);
+
+  options.set_folds(18);
+  task = MakeTask(options);
+  ASSERT_TRUE(task->List().ok());
+  EXPECT_EQ(task->Folds(1).status().message(),
+            "folds: 18 folds need at least as many patients, got 17");
+}
+
 TEST_F(MuraTaskTest, PixelsArePaddedToASquareResizedAndScaledByBitDepth) {
   auto task = Ready(Options(*root_, 40), FreshDir("cache_pixels"));
   // 20 x 40 constant 200 (8-bit): centred in a 40 x 40 square, rows 10..29.
@@ -594,6 +644,7 @@ TEST(MuraTaskOptionsTest, InvalidOptionsAreRefusedByName) {
             "vertical_flip_probability: must be in [0, 1], got 2");
   EXPECT_EQ(refuse([](MuraTaskOptions& o) { o.set_fill("reflect"); }),
             "fill: must be \"nearest\" or \"constant\", got \"reflect\"");
+  EXPECT_EQ(refuse([](MuraTaskOptions& o) { o.set_folds(0); }), "folds: must be >= 1, got 0");
   EXPECT_EQ(refuse([](MuraTaskOptions& o) { o.set_missing_images("skip"); }),
             "missing_images: must be \"report\" or \"error\", got \"skip\"");
   // Defaults build (root is checked by List, so the conformance test can build every plugin).
