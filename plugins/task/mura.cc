@@ -34,11 +34,13 @@
 // WriteTaskPredictions writes predictions_<split>_study.csv: study,label,score with score = the
 // mean probability over the study's images (MURA's study-level evaluation).
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -52,6 +54,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -320,6 +323,11 @@ class MuraTask : public Task {
   // The text the cache is keyed by: format, pixel options, every input file's stat.
   absl::StatusOr<std::string> CacheKey() const;
   absl::Status BuildStore(const std::string& dir, int num_threads) const;
+  // Lists the missing images in <cache_dir>/mura_missing_images.csv (header only when none).
+  absl::Status WriteMissingReport(const std::string& cache_dir);
+  // Builds the store in a temporary folder and renames it to `dir`, then opens it.
+  absl::Status BuildAndPublish(const std::string& dir, const std::string& key,
+                               const TaskContext& context);
   // The un-augmented image of sample `index` as stored in the cache.
   absl::StatusOr<Slice> DecodeImage(int64_t index, const ImageReader& reader,
                                     const Preprocessor& bit_depth,
@@ -469,6 +477,47 @@ absl::Status MuraTask::OpenStore(const std::string& dir) {
   return absl::OkStatus();
 }
 
+// Removes "<fingerprint>.building.<host>.<pid>" folders of this host whose process is gone (a
+// killed build). Builds of other hosts (a shared run folder) are left alone.
+void RemoveAbandonedBuilds(const std::string& folder, const std::string& host) {
+  std::error_code error;
+  const std::string marker = absl::StrCat(".building.", host, ".");
+  for (const auto& entry : fs::directory_iterator(folder, error)) {
+    const std::string name = entry.path().filename().string();
+    const size_t at = name.find(marker);
+    int pid = 0;
+    if (at == std::string::npos || !absl::SimpleAtoi(name.substr(at + marker.size()), &pid) ||
+        pid <= 0) {
+      continue;
+    }
+    if (::kill(pid, 0) != 0 && errno == ESRCH) {
+      LOG(INFO) << "mura: removing the abandoned cache build " << entry.path();
+      std::error_code ignored;
+      fs::remove_all(entry.path(), ignored);
+    }
+  }
+}
+
+// True when `dir` holds a published store (index.csv exists only after Finish) made from
+// exactly the inputs `key` describes.
+bool IsPublished(const std::string& dir, const std::string& key) {
+  if (!dataset::IsFile(dir + "/index.csv")) return false;
+  auto stored_key = ReadFile(dir + "/inputs.txt");
+  return stored_key.ok() && *stored_key == key;
+}
+
+absl::Status MuraTask::WriteMissingReport(const std::string& cache_dir) {
+  missing_list_ = MissingListPath(cache_dir);
+  std::string report = CsvLine({"path", "listed_in"});
+  for (const MissingImage& m : missing_) absl::StrAppend(&report, CsvLine({m.path, m.listed_in}));
+  GENESIS_RETURN_IF_ERROR(WriteFileAtomically(missing_list_, report));
+  if (!missing_.empty()) {
+    LOG(WARNING) << "mura: " << missing_.size()
+                 << " listed image(s) missing on disk, left out: " << missing_list_;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status MuraTask::Prepare(const TaskContext& context) {
   if (samples_.empty()) return absl::FailedPreconditionError("mura: Prepare() before List()");
   if (context.cache_dir.empty()) return absl::InvalidArgumentError("mura: no cache_dir given");
@@ -478,32 +527,33 @@ absl::Status MuraTask::Prepare(const TaskContext& context) {
     return absl::PermissionDeniedError(
         absl::StrCat(context.cache_dir, "/mura: cannot create: ", error.message()));
   }
-
-  // The missing-image report (rewritten on every run, empty but for the header when none).
-  missing_list_ = MissingListPath(context.cache_dir);
-  std::string report = CsvLine({"path", "listed_in"});
-  for (const MissingImage& m : missing_) absl::StrAppend(&report, CsvLine({m.path, m.listed_in}));
-  GENESIS_RETURN_IF_ERROR(WriteFileAtomically(missing_list_, report));
-  if (!missing_.empty()) {
-    LOG(WARNING) << "mura: " << missing_.size()
-                 << " listed image(s) missing on disk, left out: " << missing_list_;
-  }
+  GENESIS_RETURN_IF_ERROR(WriteMissingReport(context.cache_dir));
 
   GENESIS_ASSIGN_OR_RETURN(const std::string key, CacheKey());
   const std::string dir = absl::StrFormat("%s/mura/%016x", context.cache_dir, Fnv1a64(key));
-  const std::string key_file = dir + "/inputs.txt";
-  if (dataset::IsFile(dir + "/index.csv") && dataset::IsFile(key_file)) {
-    auto stored_key = ReadFile(key_file);
-    if (stored_key.ok() && *stored_key == key && OpenStore(dir).ok()) {
+  if (IsPublished(dir, key)) {
+    absl::Status opened = OpenStore(dir);
+    if (opened.ok()) {
       LOG(INFO) << "mura: reusing the image cache " << dir;
       return absl::OkStatus();
     }
+    LOG(WARNING) << "mura: image cache " << dir << " is damaged (" << opened << "); rebuilding it";
+  } else if (fs::exists(dir)) {
     LOG(WARNING) << "mura: image cache " << dir << " does not match its inputs; rebuilding it";
   }
+  return BuildAndPublish(dir, key, context);
+}
 
+absl::Status MuraTask::BuildAndPublish(const std::string& dir, const std::string& key,
+                                       const TaskContext& context) {
   // Build beside the final folder, then rename: concurrent processes (--shard) and a killed
   // build never leave a half-written store under the final name.
-  const std::string building = absl::StrFormat("%s.building.%d", dir, static_cast<int>(::getpid()));
+  char host[256] = {0};
+  ::gethostname(host, sizeof(host) - 1);
+  RemoveAbandonedBuilds(context.cache_dir + "/mura", host);
+  const std::string building =
+      absl::StrFormat("%s.building.%s.%d", dir, host, static_cast<int>(::getpid()));
+  std::error_code error;
   fs::remove_all(building, error);
   LOG(INFO) << "mura: caching " << images_.size() << " images at " << options_.image_size()
             << " px in " << dir;
@@ -513,14 +563,17 @@ absl::Status MuraTask::Prepare(const TaskContext& context) {
     fs::remove_all(building, error);
     return built;
   }
-  fs::remove_all(dir, error);  // A stale or broken store of the same name.
+  if (IsPublished(dir, key) && OpenStore(dir).ok()) {  // Another process published it meanwhile.
+    fs::remove_all(building, error);
+    return absl::OkStatus();
+  }
+  fs::remove_all(dir, error);  // A stale or damaged store of the same name.
   fs::rename(building, dir, error);
   if (error) {
+    const std::string reason = error.message();
     fs::remove_all(building, error);
-    // Another process published the same cache first: use it if it matches.
-    auto stored_key = ReadFile(key_file);
-    if (!stored_key.ok() || *stored_key != key) {
-      return absl::InternalError(absl::StrCat(dir, ": cannot publish the image cache"));
+    if (!IsPublished(dir, key)) {
+      return absl::InternalError(absl::StrCat(dir, ": cannot publish the image cache: ", reason));
     }
   }
   return OpenStore(dir);

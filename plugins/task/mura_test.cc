@@ -1,6 +1,7 @@
 // "mura" task over testdata/make_mura_fixture.py's MURA-v1.1 tree (see that script for the
 // layout: 14 train shoulder patients, 4 valid ones, other body parts, one missing image).
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -487,6 +488,32 @@ TEST_F(MuraTaskTest, CacheIsReusedAndRebuiltWhenInputsOrOptionsChange) {
   EXPECT_NEAR(LoadImage(*rebuilt, index).at(0, 0), 32768.0 / 65535, 1e-4);
   // No half-built folders left behind.
   for (const std::string& d : StoreDirs(cache)) EXPECT_EQ(d.find("building"), std::string::npos);
+}
+
+TEST_F(MuraTaskTest, DamagedStoresAndAbandonedBuildsAreReplaced) {
+  const std::string cache = FreshDir("cache_damaged");
+  const std::string store = Ready(Options(*root_, 40), cache)->Info().at("image_cache");
+  const Image before = LoadImage(*Ready(Options(*root_, 40), cache), 5);
+  // A shard cut short: the store no longer opens, so it is rebuilt under the same name.
+  std::string shard;
+  for (const auto& entry : fs::directory_iterator(store)) {
+    if (entry.path().extension() == ".bin") shard = entry.path().string();
+  }
+  ASSERT_FALSE(shard.empty());
+  fs::resize_file(shard, fs::file_size(shard) / 2);
+  // Folders of killed builds: this host's dead process (removed), another host's (kept).
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  const std::string dead = absl::StrCat(store, ".building.", host, ".999999999");
+  const std::string remote = store + ".building.some-other-host.1";
+  fs::create_directories(dead);
+  fs::create_directories(remote);
+
+  auto again = Ready(Options(*root_, 40), cache);
+  EXPECT_EQ(again->Info().at("image_cache"), store);
+  EXPECT_EQ(LoadImage(*again, 5).pixels, before.pixels);
+  EXPECT_FALSE(fs::exists(dead));
+  EXPECT_TRUE(fs::exists(remote));
 }
 
 TEST_F(MuraTaskTest, MissingImagesAreListedInAReport) {
