@@ -362,6 +362,26 @@ TEST_F(MuraTaskTest, PixelsArePaddedToASquareResizedAndScaledByBitDepth) {
   }
 }
 
+TEST_F(MuraTaskTest, DefaultsAreTheStudys224PixelImages) {
+  MuraTaskOptions options;
+  options.set_root(*root_);
+  auto task = Ready(options, FreshDir("cache_default"));
+  EXPECT_EQ(task->image_size(), 224);
+  const Image image =
+      LoadImage(*task, IndexOf(*task, "train/XR_SHOULDER/patient00003/study1_positive/image1.png"));
+  ASSERT_EQ(image.width, 224);
+  ASSERT_EQ(image.pixels.size(), 224u * 224u);
+  // 20 x 40 padded to 40 x 40 (rows 10..29) then scaled by 5.6: rows 56..167.
+  EXPECT_NEAR(image.at(100, 112), 200.0 / 255, 1e-4);
+  EXPECT_NEAR(image.at(100, 60), 200.0 / 255, 1e-4);
+  EXPECT_NEAR(image.at(100, 50), 0.0, 1e-4);
+  EXPECT_NEAR(image.at(100, 175), 0.0, 1e-4);
+  // Default augmentation (rotation 20, zoom 0.9-1.1, flips 0.5) keeps the size and the range.
+  const Image augmented = LoadImage(*task, 0, Augmentation{true, 42, 0});
+  ASSERT_EQ(augmented.pixels.size(), 224u * 224u);
+  EXPECT_NE(augmented.pixels, LoadImage(*task, 0).pixels);
+}
+
 TEST_F(MuraTaskTest, AugmentationIsDeterministicPerEpochAndOnlyWhenEnabled) {
   auto task = Ready(Options(*root_, 40), FreshDir("cache_aug"));
   const int64_t index = 0;
