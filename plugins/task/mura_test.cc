@@ -420,6 +420,22 @@ TEST_F(MuraTaskTest, AugmentationIsDeterministicPerEpochAndOnlyWhenEnabled) {
     for (int x = 0; x < 40; ++x) ASSERT_EQ(m.at(x, y), base.at(39 - x, y)) << x << "," << y;
   }
 
+  // Zoom 1.25 on both axes (Keras' convention: > 1 zooms out): output row y samples input row
+  // 19.5 + 1.25 (y - 19.5), so the padded image's bright rows 10..29 shrink to rows 12..27.
+  MuraTaskOptions zoom = off;
+  zoom.set_zoom_min(1.25);
+  zoom.set_zoom_max(1.25);
+  zoom.set_fill("constant");
+  auto zoomed = Ready(zoom, FreshDir("cache_aug"));
+  const Image band = LoadImage(
+      *zoomed, IndexOf(*zoomed, "train/XR_SHOULDER/patient00003/study1_positive/image1.png"),
+      Augmentation{true, 3, 0});
+  EXPECT_NEAR(band.at(20, 11), 0.0, 1e-4);
+  EXPECT_NEAR(band.at(20, 12), 200.0 / 255, 1e-3);
+  EXPECT_NEAR(band.at(20, 27), 200.0 / 255, 1e-3);
+  EXPECT_NEAR(band.at(20, 28), 0.0, 1e-4);
+  EXPECT_NEAR(band.at(0, 20), 0.0, 1e-4);  // Columns 0..4 come from outside: constant fill.
+
   // Rotation only keeps the centre pixel and moves the rest; mean intensity about the same.
   MuraTaskOptions rotate = off;
   rotate.set_rotation_degrees(20);
