@@ -14,11 +14,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/csv.h"
+#include "core/dataset_source.h"
 #include "core/file_util.h"
 #include "core/image_reader.h"
 #include "core/proto/plugin_spec.pb.h"
 #include "core/registry.h"
 #include "gtest/gtest.h"
+#include "plugins/dataset/luna16.pb.h"
+#include "plugins/dataset/mura.pb.h"
 #include "tools/phantoms/phantoms.h"
 
 namespace genesis {
@@ -283,6 +286,37 @@ TEST(PhantomsTest, MuraLayout) {
   EXPECT_GE(images, studies);
   EXPECT_GT(positives, 0);
   EXPECT_LT(positives, studies);
+}
+
+// The project's own dataset sources list the phantoms like the real data sets.
+TEST(PhantomsTest, DatasetSourcesReadTheLayouts) {
+  Luna16Options luna;
+  luna.set_root(Generated() + "/luna16");
+  auto luna_source = Registry<DatasetSource>::Get().Create("luna16", luna);
+  ASSERT_TRUE(luna_source.ok()) << luna_source.status();
+  auto scans = (*luna_source)->Scan();
+  ASSERT_TRUE(scans.ok()) << scans.status();
+  EXPECT_EQ(scans->size(), 12u);
+  int nodules = 0;
+  for (const PatientRecord& r : *scans) {
+    EXPECT_EQ(r.slice_count, 40);
+    nodules += std::stoi(r.labels.at("nodules"));
+  }
+  EXPECT_EQ(nodules, static_cast<int>(ReadCsv(Generated() + "/luna16/annotations.csv").rows.size()));
+
+  MuraOptions mura;
+  mura.set_root(Generated() + "/mura/MURA-v1.1");
+  auto mura_source = Registry<DatasetSource>::Get().Create("mura", mura);
+  ASSERT_TRUE(mura_source.ok()) << mura_source.status();
+  auto patients = (*mura_source)->Scan();
+  ASSERT_TRUE(patients.ok()) << patients.status();
+  EXPECT_EQ(patients->size(), 8u);
+  std::set<std::string> splits;
+  for (const PatientRecord& r : *patients) {
+    EXPECT_EQ(r.body_part, "shoulder");
+    splits.insert(r.labels.at("split"));
+  }
+  EXPECT_EQ(splits, (std::set<std::string>{"train", "valid"}));
 }
 
 // The phantom's truth (candidate kinds) joined to candidates_V2.csv, with the HU read back.
