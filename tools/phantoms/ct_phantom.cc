@@ -219,7 +219,7 @@ VesselTree GrowVesselTrees(const Anatomy& anatomy, PhantomRandom& rng) {
                                        Vec3{1.0 * side, -0.5, -0.1}, Vec3{0.8 * side, 0.2, -1.0}};
     for (const Vec3& root : roots) {
       const Vec3 dir = Normalize(Add(Normalize(root), Scale(rng.UnitVector(), 0.25)));
-      GrowVessel(anatomy, side, hilum, dir, rng.Uniform(1.6, 2.3), rng.Uniform(9, 13), 0, rng,
+      GrowVessel(anatomy, side, hilum, dir, rng.Uniform(1.8, 2.5), rng.Uniform(9, 13), 0, rng,
                  &tree);
     }
   }
@@ -515,8 +515,8 @@ std::vector<Candidate> MakeCandidates(const Anatomy& anatomy, const VesselTree& 
   std::vector<const Segment*> big, branching;
   double big_length = 0;
   for (const Segment& s : tree.segments) {
-    if (s.r1 >= 0.75) big.push_back(&s), big_length += Norm(Sub(s.p1, s.p0));
-    if (s.branches_at_end && s.r1 >= 0.6) branching.push_back(&s);
+    if (s.r1 >= 1.0) big.push_back(&s), big_length += Norm(Sub(s.p1, s.p0));
+    if (s.branches_at_end && s.r1 >= 1.0) branching.push_back(&s);
   }
   std::vector<const NoduleShape*> real;
   for (const NoduleShape& n : nodules) {

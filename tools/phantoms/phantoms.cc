@@ -74,7 +74,7 @@ std::string Readme(const PhantomOptions& o, const PhantomSummary& s) {
 }  // namespace
 
 absl::StatusOr<std::array<int, 3>> ParseCtSize(const std::string& text) {
-  GENESIS_ASSIGN_OR_RETURN(std::vector<int> v, ParseSize(text, 3, "ct_size", "128x128x48"));
+  GENESIS_ASSIGN_OR_RETURN(std::vector<int> v, ParseSize(text, 3, "ct_size", "160x160x48"));
   return std::array<int, 3>{v[0], v[1], v[2]};
 }
 

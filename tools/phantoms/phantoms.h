@@ -30,7 +30,7 @@ struct PhantomOptions {
   uint64_t seed = 0;
   int luna_scans = 30;     // 0: no LUNA16 phantoms.
   int mura_patients = 60;  // 0: no MURA phantoms.
-  std::array<int, 3> ct_size = {128, 128, 48};
+  std::array<int, 3> ct_size = {160, 160, 48};
   int xray_width = 256, xray_height = 320;
   int threads = 0;  // 0: all cores. The output does not depend on it.
 };
@@ -43,7 +43,7 @@ struct PhantomSummary {
 
 absl::StatusOr<PhantomSummary> GeneratePhantoms(const PhantomOptions& options);
 
-// Parses "128x128x48" (CT) or "256x320" (X-ray width x height).
+// Parses "160x160x48" (CT) or "256x320" (X-ray width x height).
 absl::StatusOr<std::array<int, 3>> ParseCtSize(const std::string& text);
 absl::StatusOr<std::array<int, 2>> ParseXraySize(const std::string& text);
 

@@ -20,7 +20,7 @@ ABSL_FLAG(uint64_t, seed, 0, "genesis phantoms: random seed; same seed, same byt
 ABSL_FLAG(int, luna_scans, 30, "genesis phantoms: CT scans in the LUNA16 layout (>= 10; 0 = none)");
 ABSL_FLAG(int, mura_patients, 60,
           "genesis phantoms: patients in the MURA layout (>= 2; 0 = none)");
-ABSL_FLAG(std::string, ct_size, "128x128x48", "genesis phantoms: CT voxels, XxYxZ");
+ABSL_FLAG(std::string, ct_size, "160x160x48", "genesis phantoms: CT voxels, XxYxZ");
 ABSL_FLAG(std::string, xray_size, "256x320",
           "genesis phantoms: radiograph width x height in pixels (widths vary by +-32)");
 
@@ -30,7 +30,7 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: genesis phantoms --out DIR [--seed N] [--luna_scans N] [--mura_patients N] "
-    "[--ct_size 128x128x48] [--xray_size 256x320]";
+    "[--ct_size 160x160x48] [--xray_size 256x320]";
 
 int PhantomsMain(const std::vector<std::string>& args) {
   if (!args.empty()) {
