@@ -1,6 +1,8 @@
 #include "tools/phantoms/phantoms.h"
 
 #include <chrono>
+#include <filesystem>
+#include <system_error>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -87,6 +89,35 @@ absl::StatusOr<PhantomSummary> GeneratePhantoms(const PhantomOptions& o) {
   if (o.out.empty()) return absl::InvalidArgumentError("out: the output folder must be set");
   if (o.luna_scans < 0 || o.mura_patients < 0) {
     return absl::InvalidArgumentError("luna_scans and mura_patients must be >= 0");
+  }
+  // The writers check these too; checking first means nothing is written on a bad option.
+  if (o.luna_scans > 0 && o.luna_scans < 10) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "luna_scans: must be >= 10 so that every subset0..subset9 holds a scan (or 0), got ",
+        o.luna_scans));
+  }
+  if (o.mura_patients == 1) {
+    return absl::InvalidArgumentError(
+        "mura_patients: must be >= 2 (train and valid each need a patient) or 0, got 1");
+  }
+  for (int a = 0; a < 3; ++a) {
+    if (o.ct_size[a] > 1024) {
+      return absl::InvalidArgumentError(absl::StrCat("ct_size: at most 1024 voxels per axis, got ",
+                                                     absl::StrJoin(o.ct_size, "x")));
+    }
+  }
+  if (o.xray_width > 4096 || o.xray_height > 4096) {
+    return absl::InvalidArgumentError(absl::StrCat("xray_size: at most 4096 pixels per side, got ",
+                                                   o.xray_width, "x", o.xray_height));
+  }
+  // Never mix with an older run's files (a stale scan would join the data set unannounced).
+  for (const char* part : {"luna16", "mura", "truth"}) {
+    const std::string dir = absl::StrCat(o.out, "/", part);
+    std::error_code error;
+    if (std::filesystem::exists(dir, error) && !std::filesystem::is_empty(dir, error)) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          dir, ": already exists and is not empty; remove it or choose another --out"));
+    }
   }
   GENESIS_RETURN_IF_ERROR(MakeDirectories(o.out));
   PhantomSummary summary;

@@ -401,6 +401,12 @@ TEST(PhantomsTest, BadOptionsNameTheField) {
   s = GeneratePhantoms(o);
   ASSERT_FALSE(s.ok());
   EXPECT_TRUE(absl::StrContains(s.status().message(), "mura_patients")) << s.status();
+  // An older run's folder is never mixed into.
+  const std::string used = TempDir("used");
+  ASSERT_TRUE(GeneratePhantoms(SmallOptions(used, 1)).ok());
+  s = GeneratePhantoms(SmallOptions(used, 2));
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(absl::StrContains(s.status().message(), "already exists")) << s.status();
   EXPECT_FALSE(ParseCtSize("128x128").ok());
   EXPECT_FALSE(ParseCtSize("128x0x48").ok());
   EXPECT_TRUE(absl::StrContains(ParseXraySize("wide").status().message(), "xray_size"));
