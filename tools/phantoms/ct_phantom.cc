@@ -98,11 +98,13 @@ class Anatomy {
     // Apex: the lung cross-section shrinks towards the top.
     const double t = Clamp01((z - lung_zlo_) / (lung_zhi_ - lung_zlo_));
     const double s = 1.0 - 0.35 * t * t;
-    const double e = Sq((q[0] - side * lung_cx_) / (lung_ax_ * s)) + Sq((q[1] - lung_cy_) / (lung_by_ * s));
+    const double e =
+        Sq((q[0] - side * lung_cx_) / (lung_ax_ * s)) + Sq((q[1] - lung_cy_) / (lung_by_ * s));
     if (e >= 1.0) return 0;
     // Diaphragm: a dome rising towards each lung's centre.
     if (z < lung_zlo_ + 10.0 * (1.0 - e)) return 0;
-    if (Sq((q[0] - heart_c_[0]) / (heart_ax_ + 1.5)) + Sq((q[1] - heart_c_[1]) / (heart_by_ + 1.5)) <
+    if (Sq((q[0] - heart_c_[0]) / (heart_ax_ + 1.5)) +
+            Sq((q[1] - heart_c_[1]) / (heart_by_ + 1.5)) <
         1.0) {
       return 0;
     }
@@ -184,7 +186,8 @@ void GrowVessel(const Anatomy& anatomy, int side, const Vec3& start, const Vec3&
                 double length, int depth, PhantomRandom& rng, VesselTree* tree) {
   Vec3 end = Add(start, Scale(dir, length));
   // Keep inside this lung: shorten once, then give up.
-  if (anatomy.LungSide(end) != side || anatomy.LungSide(Add(start, Scale(dir, 0.5 * length))) != side) {
+  if (anatomy.LungSide(end) != side ||
+      anatomy.LungSide(Add(start, Scale(dir, 0.5 * length))) != side) {
     length *= 0.5;
     end = Add(start, Scale(dir, length));
     if (anatomy.LungSide(end) != side) return;
@@ -212,7 +215,8 @@ VesselTree GrowVesselTrees(const Anatomy& anatomy, PhantomRandom& rng) {
     const double z = 0.5 * (anatomy.lung_zlo() + anatomy.lung_zhi()) + rng.Uniform(-4, 4);
     Vec3 hilum = {side * (anatomy.lung_cx() - 0.9 * anatomy.lung_ax()),
                   anatomy.lung_cy() + rng.Uniform(-0.05, 0.1) * anatomy.b(), z};
-    for (int step = 0; step < 200 && anatomy.LungSide(hilum) != side; ++step) hilum[0] += side * 0.5;
+    for (int step = 0; step < 200 && anatomy.LungSide(hilum) != side; ++step)
+      hilum[0] += side * 0.5;
     hilum[0] += side * 1.0;
     if (anatomy.LungSide(hilum) != side) continue;
     const std::array<Vec3, 4> roots = {Vec3{1.0 * side, 0.0, 1.0}, Vec3{1.0 * side, 0.45, 0.1},
@@ -266,7 +270,8 @@ class Raster {
   void Rasterise(const Vec3& lo, const Vec3& hi, SignedDistance signed_distance, Fn fn) const {
     std::array<double, 3> imin = {1e18, 1e18, 1e18}, imax = {-1e18, -1e18, -1e18};
     for (int c = 0; c < 8; ++c) {
-      const Vec3 corner = {(c & 1) ? hi[0] : lo[0], (c & 2) ? hi[1] : lo[1], (c & 4) ? hi[2] : lo[2]};
+      const Vec3 corner = {(c & 1) ? hi[0] : lo[0], (c & 2) ? hi[1] : lo[1],
+                           (c & 4) ? hi[2] : lo[2]};
       const Vec3 index = g_.WorldToIndex(Add(corner, centre_));
       for (int a = 0; a < 3; ++a) {
         imin[a] = std::min(imin[a], index[a]);
@@ -385,8 +390,8 @@ CtGeometry MakeGeometry(uint64_t index, const CtScanSpec& spec, PhantomRandom& r
   *body_centre = {rng.Uniform(-25, 25), rng.Uniform(-30, 10), rng.Uniform(-260, -90)};
   // Origin so the body centre sits at the volume's centre (plus a small offset), rounded to
   // micrometres as scanners print it.
-  const Vec3 mid = {0.5 * (g.dims[0] - 1) + rng.Uniform(-2, 2), 0.5 * (g.dims[1] - 1) + rng.Uniform(-2, 2),
-                    0.5 * (g.dims[2] - 1)};
+  const Vec3 mid = {0.5 * (g.dims[0] - 1) + rng.Uniform(-2, 2),
+                    0.5 * (g.dims[1] - 1) + rng.Uniform(-2, 2), 0.5 * (g.dims[2] - 1)};
   CtGeometry at_zero = g;
   const Vec3 offset = at_zero.IndexToWorld(mid);  // origin is 0 here.
   for (int a = 0; a < 3; ++a) {
@@ -450,13 +455,14 @@ std::vector<NoduleShape> PlaceNodules(const Anatomy& anatomy, const VesselTree& 
   const bool micro = index % 3 == 0;
   for (int n = 0; n < count + (micro ? 1 : 0); ++n) {
     const bool is_micro = n == count;
-    const double diameter = is_micro ? rng.Uniform(2.0, 2.9) : 3.0 + 9.0 * std::pow(rng.Uniform(0, 1), 1.3);
+    const double diameter =
+        is_micro ? rng.Uniform(2.0, 2.9) : 3.0 + 9.0 * std::pow(rng.Uniform(0, 1), 1.3);
     const double r = 0.5 * diameter;
     const double hu = is_micro ? rng.Uniform(-50, 150) : rng.Uniform(-100, 100);
     const double site_u = rng.Uniform(0, 1);
     const NoduleSite site = is_micro || site_u < 0.5 ? NoduleSite::kIsolated
-                            : site_u < 0.75           ? NoduleSite::kVascular
-                                                      : NoduleSite::kPleural;
+                            : site_u < 0.75          ? NoduleSite::kVascular
+                                                     : NoduleSite::kPleural;
     for (int attempt = 0; attempt < 200; ++attempt) {
       Vec3 c;
       if (site == NoduleSite::kIsolated) {
@@ -494,8 +500,7 @@ std::vector<NoduleShape> PlaceNodules(const Anatomy& anatomy, const VesselTree& 
 enum class NegativeKind { kVessel, kBifurcation, kTissue, kPleura, kNearMiss };
 
 std::vector<Candidate> MakeCandidates(const Anatomy& anatomy, const VesselTree& tree,
-                                      const std::vector<NoduleShape>& nodules,
-                                      PhantomRandom& rng) {
+                                      const std::vector<NoduleShape>& nodules, PhantomRandom& rng) {
   std::vector<Candidate> out;
   int positives = 0;
   for (const NoduleShape& n : nodules) {
@@ -522,8 +527,9 @@ std::vector<Candidate> MakeCandidates(const Anatomy& anatomy, const VesselTree& 
   for (const NoduleShape& n : nodules) {
     if (!n.nodule.excluded) real.push_back(&n);
   }
-  const int negatives = positives > 0 ? static_cast<int>(std::lround(positives * rng.Uniform(10, 20)))
-                                      : static_cast<int>(rng.Int(10, 16));
+  const int negatives = positives > 0
+                            ? static_cast<int>(std::lround(positives * rng.Uniform(10, 20)))
+                            : static_cast<int>(rng.Int(10, 16));
   int made = 0;
   for (int attempt = 0; made < negatives && attempt < negatives * 50; ++attempt) {
     const double u = rng.Uniform(0, 1);
@@ -586,7 +592,8 @@ std::vector<Candidate> MakeCandidates(const Anatomy& anatomy, const VesselTree& 
     if (kind != NegativeKind::kNearMiss && !FarFromNodules(nodules, c.world, 2.0)) continue;
     if (kind == NegativeKind::kNearMiss) {
       bool clear = true;  // Outside every nodule, not only the one it misses.
-      for (const NoduleShape& n : nodules) clear = clear && n.ellipsoid.SignedDistance(c.world) > 1.0;
+      for (const NoduleShape& n : nodules)
+        clear = clear && n.ellipsoid.SignedDistance(c.world) > 1.0;
       if (!clear) continue;
     }
     out.push_back(c);
@@ -643,7 +650,8 @@ Vec3 CtGeometry::WorldToIndex(const Vec3& world) const {
   const Vec3 d = Sub(world, origin);
   Vec3 index;
   for (int c = 0; c < 3; ++c) {
-    index[c] = (direction[c] * d[0] + direction[3 + c] * d[1] + direction[6 + c] * d[2]) / spacing[c];
+    index[c] =
+        (direction[c] * d[0] + direction[3 + c] * d[1] + direction[6 + c] * d[2]) / spacing[c];
   }
   return index;
 }
@@ -689,7 +697,9 @@ CtScan GenerateCtScan(uint64_t seed, uint64_t index, const CtScanSpec& spec) {
           const auto [dist, r] = SegmentDistance(s, q);
           return dist - r;
         },
-        [&vessel](size_t v, double occ) { vessel[v] = std::max(vessel[v], static_cast<float>(occ)); });
+        [&vessel](size_t v, double occ) {
+          vessel[v] = std::max(vessel[v], static_cast<float>(occ));
+        });
   }
   for (size_t v = 0; v < hu.size(); ++v) {
     if (vessel[v] > 0 && hu[v] < kBloodHu) hu[v] += vessel[v] * (kBloodHu - hu[v]);
@@ -718,7 +728,8 @@ CtScan GenerateCtScan(uint64_t seed, uint64_t index, const CtScanSpec& spec) {
       for (int i = 0; i < g.dims[0]; ++i) {
         const size_t v = (static_cast<size_t>(k) * g.dims[1] + j) * g.dims[0] + i;
         double value = std::lround(hu[v]);
-        if (scan.fov_padding_hu != 0 && Sq(i - cx) + Sq(j - cy) > radius2) value = scan.fov_padding_hu;
+        if (scan.fov_padding_hu != 0 && Sq(i - cx) + Sq(j - cy) > radius2)
+          value = scan.fov_padding_hu;
         scan.hu[v] = static_cast<int16_t>(std::min(3071.0, std::max(-3024.0, value)));
       }
     }
@@ -733,7 +744,8 @@ CtScan GenerateCtScan(uint64_t seed, uint64_t index, const CtScanSpec& spec) {
   std::vector<Candidate> candidates = MakeCandidates(anatomy, tree, nodules, rng);
   for (Candidate& c : candidates) c.world = Add(c.world, body_centre);
   // Shuffle (Fisher-Yates), so positives are not first.
-  for (size_t i = candidates.size(); i > 1; --i) std::swap(candidates[i - 1], candidates[rng.Int(0, i - 1)]);
+  for (size_t i = candidates.size(); i > 1; --i)
+    std::swap(candidates[i - 1], candidates[rng.Int(0, i - 1)]);
   scan.candidates = std::move(candidates);
   if (index % 4 == 1) {  // A radiologist-marked non-nodule finding (diameter -1).
     for (const Candidate& c : scan.candidates) {

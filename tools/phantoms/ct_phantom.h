@@ -77,9 +77,9 @@ enum class NoduleSite { kIsolated, kVascular, kPleural };
 const char* NoduleSiteName(NoduleSite site);
 
 struct Nodule {
-  Vec3 centre;           // World mm.
-  double diameter_mm;    // Equivalent diameter 2 * cbrt(a * b * c).
-  double hu;             // Attenuation of its solid part.
+  Vec3 centre;         // World mm.
+  double diameter_mm;  // Equivalent diameter 2 * cbrt(a * b * c).
+  double hu;           // Attenuation of its solid part.
   NoduleSite site;
   bool excluded = false;  // Micro-nodule (< 3 mm), listed in annotations_excluded.csv.
 };

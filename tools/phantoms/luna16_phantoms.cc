@@ -56,25 +56,27 @@ std::string MetaImageHeader(const CtGeometry& g, const std::string& raw_name) {
                       "Offset = ", JoinDoubles(g.origin.data(), 3), "\n",
                       "CenterOfRotation = 0 0 0\n", "AnatomicalOrientation = RAI\n",
                       "ElementSpacing = ", JoinDoubles(g.spacing.data(), 3), "\n",
-                      "DimSize = ", absl::StrJoin(g.dims, " "), "\n",
-                      "ElementType = MET_SHORT\n", "ElementDataFile = ", raw_name, "\n");
+                      "DimSize = ", absl::StrJoin(g.dims, " "), "\n", "ElementType = MET_SHORT\n",
+                      "ElementDataFile = ", raw_name, "\n");
 }
 
 absl::StatusOr<Luna16PhantomSummary> WriteLuna16Phantoms(const std::string& root,
-                                                          const std::string& truth_dir,
-                                                          const Luna16PhantomOptions& options) {
+                                                         const std::string& truth_dir,
+                                                         const Luna16PhantomOptions& options) {
   if (options.scans < 10) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "luna_scans: must be >= 10 so that every subset0..subset9 holds a scan, got ",
-        options.scans));
+    return absl::InvalidArgumentError(
+        absl::StrCat("luna_scans: must be >= 10 so that every subset0..subset9 holds a scan, got ",
+                     options.scans));
   }
   for (int a = 0; a < 3; ++a) {
     if (options.spec.dims[a] < 32) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "ct_size: every dimension must be >= 32 voxels, got ", absl::StrJoin(options.spec.dims, "x")));
+      return absl::InvalidArgumentError(
+          absl::StrCat("ct_size: every dimension must be >= 32 voxels, got ",
+                       absl::StrJoin(options.spec.dims, "x")));
     }
   }
-  for (int s = 0; s < 10; ++s) GENESIS_RETURN_IF_ERROR(MakeDirectories(absl::StrCat(root, "/subset", s)));
+  for (int s = 0; s < 10; ++s)
+    GENESIS_RETURN_IF_ERROR(MakeDirectories(absl::StrCat(root, "/subset", s)));
   GENESIS_RETURN_IF_ERROR(MakeDirectories(truth_dir));
 
   std::vector<std::string> uids(options.scans);
@@ -87,47 +89,50 @@ absl::StatusOr<Luna16PhantomSummary> WriteLuna16Phantoms(const std::string& root
   }
 
   std::vector<ScanRows> rows(options.scans);
-  GENESIS_RETURN_IF_ERROR(ParallelFor(options.scans, options.threads, [&](int64_t i) -> absl::Status {
-    const CtScan scan = GenerateCtScan(options.seed, i, options.spec);
-    const std::string& uid = uids[i];
-    const std::string folder = absl::StrCat(root, "/subset", i % 10);
-    GENESIS_RETURN_IF_ERROR(
-        WriteBytes(absl::StrCat(folder, "/", uid, ".mhd"), MetaImageHeader(scan.geometry, uid + ".raw")));
-    std::string raw(scan.hu.size() * 2, '\0');
-    for (size_t v = 0; v < scan.hu.size(); ++v) {  // Little endian, whatever the host.
-      const uint16_t bits = static_cast<uint16_t>(scan.hu[v]);
-      raw[2 * v] = static_cast<char>(bits & 0xff);
-      raw[2 * v + 1] = static_cast<char>(bits >> 8);
-    }
-    GENESIS_RETURN_IF_ERROR(WriteBytes(absl::StrCat(folder, "/", uid, ".raw"), raw));
+  GENESIS_RETURN_IF_ERROR(
+      ParallelFor(options.scans, options.threads, [&](int64_t i) -> absl::Status {
+        const CtScan scan = GenerateCtScan(options.seed, i, options.spec);
+        const std::string& uid = uids[i];
+        const std::string folder = absl::StrCat(root, "/subset", i % 10);
+        GENESIS_RETURN_IF_ERROR(WriteBytes(absl::StrCat(folder, "/", uid, ".mhd"),
+                                           MetaImageHeader(scan.geometry, uid + ".raw")));
+        std::string raw(scan.hu.size() * 2, '\0');
+        for (size_t v = 0; v < scan.hu.size(); ++v) {  // Little endian, whatever the host.
+          const uint16_t bits = static_cast<uint16_t>(scan.hu[v]);
+          raw[2 * v] = static_cast<char>(bits & 0xff);
+          raw[2 * v + 1] = static_cast<char>(bits >> 8);
+        }
+        GENESIS_RETURN_IF_ERROR(WriteBytes(absl::StrCat(folder, "/", uid, ".raw"), raw));
 
-    ScanRows& r = rows[i];
-    r.oblique = scan.geometry.IsOblique();
-    for (const Candidate& c : scan.candidates) {
-      absl::StrAppend(&r.candidates, uid, ",", Coordinates(c.world, "%.2f"), ",", c.label, "\n");
-      absl::StrAppend(&r.truth_candidates, uid, ",", Coordinates(c.world, "%.2f"), ",", c.label, ",",
-                      CandidateKindName(c.kind), ",", absl::StrFormat("%.3f", c.detail_mm), "\n");
-      (c.label == 1 ? r.positives : r.negatives) += 1;
-    }
-    for (const Nodule& n : scan.nodules) {
-      const std::string line = absl::StrCat(uid, ",", Coordinates(n.centre, "%.7f"), ",",
-                                            absl::StrFormat("%.7f", n.diameter_mm), "\n");
-      absl::StrAppend(n.excluded ? &r.excluded : &r.annotations, line);
-      absl::StrAppend(&r.truth_nodules, uid, ",", Coordinates(n.centre, "%.7f"), ",",
-                      absl::StrFormat("%.7f,%.1f", n.diameter_mm, n.hu), ",",
-                      NoduleSiteName(n.site), ",", n.excluded ? 1 : 0, "\n");
-      (n.excluded ? r.excluded_count : r.nodules) += 1;
-    }
-    for (const Vec3& w : scan.excluded_non_nodules) {
-      absl::StrAppend(&r.excluded, uid, ",", Coordinates(w, "%.7f"), ",-1\n");
-      r.excluded_count += 1;
-    }
-    const CtGeometry& g = scan.geometry;
-    absl::StrAppend(&r.truth_scan, uid, ",", i % 10, ",", absl::StrJoin(g.dims, "x"), ",",
-                    JoinDoubles(g.spacing.data(), 3), ",", r.oblique ? 1 : 0, ",",
-                    scan.fov_padding_hu, "\n");
-    return absl::OkStatus();
-  }));
+        ScanRows& r = rows[i];
+        r.oblique = scan.geometry.IsOblique();
+        for (const Candidate& c : scan.candidates) {
+          absl::StrAppend(&r.candidates, uid, ",", Coordinates(c.world, "%.2f"), ",", c.label,
+                          "\n");
+          absl::StrAppend(&r.truth_candidates, uid, ",", Coordinates(c.world, "%.2f"), ",", c.label,
+                          ",", CandidateKindName(c.kind), ",", absl::StrFormat("%.3f", c.detail_mm),
+                          "\n");
+          (c.label == 1 ? r.positives : r.negatives) += 1;
+        }
+        for (const Nodule& n : scan.nodules) {
+          const std::string line = absl::StrCat(uid, ",", Coordinates(n.centre, "%.7f"), ",",
+                                                absl::StrFormat("%.7f", n.diameter_mm), "\n");
+          absl::StrAppend(n.excluded ? &r.excluded : &r.annotations, line);
+          absl::StrAppend(&r.truth_nodules, uid, ",", Coordinates(n.centre, "%.7f"), ",",
+                          absl::StrFormat("%.7f,%.1f", n.diameter_mm, n.hu), ",",
+                          NoduleSiteName(n.site), ",", n.excluded ? 1 : 0, "\n");
+          (n.excluded ? r.excluded_count : r.nodules) += 1;
+        }
+        for (const Vec3& w : scan.excluded_non_nodules) {
+          absl::StrAppend(&r.excluded, uid, ",", Coordinates(w, "%.7f"), ",-1\n");
+          r.excluded_count += 1;
+        }
+        const CtGeometry& g = scan.geometry;
+        absl::StrAppend(&r.truth_scan, uid, ",", i % 10, ",", absl::StrJoin(g.dims, "x"), ",",
+                        JoinDoubles(g.spacing.data(), 3), ",", r.oblique ? 1 : 0, ",",
+                        scan.fov_padding_hu, "\n");
+        return absl::OkStatus();
+      }));
 
   Luna16PhantomSummary summary;
   summary.scans = options.scans;

@@ -43,8 +43,8 @@ std::string SeriesUid(uint64_t seed, uint64_t index);
 std::string MetaImageHeader(const CtGeometry& geometry, const std::string& raw_name);
 
 absl::StatusOr<Luna16PhantomSummary> WriteLuna16Phantoms(const std::string& root,
-                                                          const std::string& truth_dir,
-                                                          const Luna16PhantomOptions& options);
+                                                         const std::string& truth_dir,
+                                                         const Luna16PhantomOptions& options);
 
 }  // namespace phantoms
 }  // namespace genesis

@@ -117,9 +117,9 @@ struct Finding {
   double t = 0;              // Position along the shaft (canonical px from the neck).
   double line_angle = 0;     // Fracture line, relative to the perpendicular of the bone.
   double gap = 3, shift = 4, rotation = 0;
-  bool prosthesis = false;   // Hardware: shoulder prosthesis instead of plate and screws.
+  bool prosthesis = false;  // Hardware: shoulder prosthesis instead of plate and screws.
   int screws = 4;
-  bool lytic = true;         // Lesion type.
+  bool lytic = true;  // Lesion type.
   double lesion_ax = 10, lesion_ay = 8, lesion_dx = 0, lesion_dy = 0;
 };
 
@@ -143,8 +143,8 @@ Finding MakeFinding(Abnormality kind, const Anatomy& a, PhantomRandom& rng) {
 }
 
 // Adds a bone to `image`: density inside, plus a brighter cortical rim of `cortex` px.
-void AddBone(cv::Mat& image, const cv::Mat& mask, double density, double cortex_gain,
-             int cortex_px, const cv::Mat& texture) {
+void AddBone(cv::Mat& image, const cv::Mat& mask, double density, double cortex_gain, int cortex_px,
+             const cv::Mat& texture) {
   cv::Mat interior;
   const cv::Mat kernel =
       cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * cortex_px + 1, 2 * cortex_px + 1));
@@ -319,18 +319,23 @@ cv::Mat RenderShoulderRadiograph(uint64_t seed, uint64_t patient, uint64_t study
   if (f.kind == Abnormality::kHardware) {
     cv::Mat metal(size, CV_8U, cv::Scalar(0));
     if (f.prosthesis) {
-      Fill(metal, pose, Ellipse(a.head + Point(0.1 * r, 0), 0.95 * r, 0.92 * r, 0, -0.2 * kPi, 1.1 * kPi));
-      Fill(metal, pose, Band(a.ShaftAt(-0.2 * r, abduction), a.ShaftAt(3.2 * r, abduction), 0.5 * r, 0.3 * r));
+      Fill(metal, pose,
+           Ellipse(a.head + Point(0.1 * r, 0), 0.95 * r, 0.92 * r, 0, -0.2 * kPi, 1.1 * kPi));
+      Fill(metal, pose,
+           Band(a.ShaftAt(-0.2 * r, abduction), a.ShaftAt(3.2 * r, abduction), 0.5 * r, 0.3 * r));
     } else {
       const double t0 = f.t - 0.4 * r, t1 = f.t + 2.2 * r;
       const double side = external_rotation ? 0.62 : -0.62;
-      const Point offset_dir = Point(std::cos(a.shaft_angle + abduction), -std::sin(a.shaft_angle + abduction));
+      const Point offset_dir =
+          Point(std::cos(a.shaft_angle + abduction), -std::sin(a.shaft_angle + abduction));
       Fill(metal, pose,
-           Band(a.ShaftAt(t0, abduction) + offset_dir * (side * r), a.ShaftAt(t1, abduction) + offset_dir * (side * r),
-                0.26 * r, 0.26 * r));
+           Band(a.ShaftAt(t0, abduction) + offset_dir * (side * r),
+                a.ShaftAt(t1, abduction) + offset_dir * (side * r), 0.26 * r, 0.26 * r));
       for (int k = 0; k < f.screws; ++k) {
         const Point at = a.ShaftAt(t0 + (t1 - t0) * (k + 0.5) / f.screws, abduction);
-        Fill(metal, pose, Band(at + offset_dir * (side * 1.05 * r), at - offset_dir * (side * 0.7 * r), 0.13 * r, 0.11 * r));
+        Fill(metal, pose,
+             Band(at + offset_dir * (side * 1.05 * r), at - offset_dir * (side * 0.7 * r), 0.13 * r,
+                  0.11 * r));
       }
     }
     cv::Mat m;
@@ -340,15 +345,16 @@ cv::Mat RenderShoulderRadiograph(uint64_t seed, uint64_t patient, uint64_t study
 
   // Exposure, blur, a side marker, quantum noise.
   cv::GaussianBlur(picture, picture, cv::Size(0, 0), 0.8);
-  const double gain = rng.Uniform(0.8, 1.2), offset = rng.Uniform(5, 25), gamma = rng.Uniform(0.8, 1.25);
+  const double gain = rng.Uniform(0.8, 1.2), offset = rng.Uniform(5, 25),
+               gamma = rng.Uniform(0.8, 1.25);
   picture = picture * gain + offset;
   cv::max(picture, 0, picture);
   cv::pow(picture / 255.0, gamma, picture);
   picture *= 255.0;
   if (rng.Bernoulli(0.6)) {
     const cv::Point corner(rng.Bernoulli(0.5) ? 8 : width - 30, 30);
-    cv::putText(picture, left ? "L" : "R", corner, cv::FONT_HERSHEY_SIMPLEX, 0.9, cv::Scalar(235), 2,
-                cv::LINE_AA);
+    cv::putText(picture, left ? "L" : "R", corner, cv::FONT_HERSHEY_SIMPLEX, 0.9, cv::Scalar(235),
+                2, cv::LINE_AA);
   }
   cv::Mat noise(size, CV_32F);
   cv::RNG local(rng.Fork());
@@ -363,14 +369,16 @@ absl::StatusOr<MuraPhantomSummary> WriteMuraPhantoms(const std::string& mura_dir
                                                      const std::string& truth_dir,
                                                      const MuraPhantomOptions& options) {
   if (options.patients < 2) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "mura_patients: must be >= 2 (train and valid each need a patient), got ", options.patients));
+    return absl::InvalidArgumentError(
+        absl::StrCat("mura_patients: must be >= 2 (train and valid each need a patient), got ",
+                     options.patients));
   }
   if (options.width < 64 || options.height < 64) {
-    return absl::InvalidArgumentError(absl::StrCat("xray_size: width and height must be >= 64, got ",
-                                                   options.width, "x", options.height));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "xray_size: width and height must be >= 64, got ", options.width, "x", options.height));
   }
-  const int valid = std::max(1, static_cast<int>(std::lround(options.patients * options.valid_fraction)));
+  const int valid =
+      std::max(1, static_cast<int>(std::lround(options.patients * options.valid_fraction)));
   const int train = options.patients - valid;
   if (train < 1) {
     return absl::InvalidArgumentError("mura_patients: too few patients to leave one for train");
@@ -398,9 +406,12 @@ absl::StatusOr<MuraPhantomSummary> WriteMuraPhantoms(const std::string& mura_dir
       st.abnormality = Abnormality::kNone;
       if (rng.Bernoulli(0.4)) {
         const double k = rng.Uniform(0, 1);
-        st.abnormality = k < 0.4 ? Abnormality::kFracture : k < 0.7 ? Abnormality::kHardware : Abnormality::kLesion;
+        st.abnormality = k < 0.4   ? Abnormality::kFracture
+                         : k < 0.7 ? Abnormality::kHardware
+                                   : Abnormality::kLesion;
       }
-      st.folder = absl::StrCat("study", s + 1, st.abnormality == Abnormality::kNone ? "_negative" : "_positive");
+      st.folder = absl::StrCat("study", s + 1,
+                               st.abnormality == Abnormality::kNone ? "_negative" : "_positive");
       studies.push_back(st);
     }
   }
@@ -421,20 +432,23 @@ absl::StatusOr<MuraPhantomSummary> WriteMuraPhantoms(const std::string& mura_dir
   }
   GENESIS_RETURN_IF_ERROR(ParallelFor(jobs.size(), options.threads, [&](int64_t j) -> absl::Status {
     const Job& job = jobs[j];
-    PhantomRandom size_rng(RandomStream(options.seed, kPhantomStream, kImagePose,
-                                        (job.study->patient_index * 64 + job.study->study_index) * 64 + 63 - job.image));
+    PhantomRandom size_rng(RandomStream(
+        options.seed, kPhantomStream, kImagePose,
+        (job.study->patient_index * 64 + job.study->study_index) * 64 + 63 - job.image));
     const int width = options.width + 32 * static_cast<int>(size_rng.Int(-1, 1));
     const cv::Mat picture =
-        RenderShoulderRadiograph(options.seed, job.study->patient_index, job.study->study_index, job.image,
-                                 job.study->abnormality, width, options.height);
+        RenderShoulderRadiograph(options.seed, job.study->patient_index, job.study->study_index,
+                                 job.image, job.study->abnormality, width, options.height);
     std::vector<uchar> png;
     const std::string path = absl::StrCat(mura_dir, "/", job.rel);
     try {
-      if (!cv::imencode(".png", picture, png)) return absl::InternalError(absl::StrCat(path, ": PNG encoding failed"));
+      if (!cv::imencode(".png", picture, png))
+        return absl::InternalError(absl::StrCat(path, ": PNG encoding failed"));
     } catch (const cv::Exception& e) {
       return absl::InternalError(absl::StrCat(path, ": PNG encoding failed: ", e.what()));
     }
-    return WriteBytes(path, absl::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
+    return WriteBytes(path,
+                      absl::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
   }));
 
   MuraPhantomSummary summary;
@@ -448,7 +462,8 @@ absl::StatusOr<MuraPhantomSummary> WriteMuraPhantoms(const std::string& mura_dir
     const std::string rel_study =
         absl::StrCat("MURA-v1.1/", st.split, "/XR_SHOULDER/", st.patient, "/", st.folder, "/");
     absl::StrAppend(&labeled[k], rel_study, ",", label, "\n");
-    for (int i = 0; i < st.images; ++i) absl::StrAppend(&paths[k], rel_study, "image", i + 1, ".png\n");
+    for (int i = 0; i < st.images; ++i)
+      absl::StrAppend(&paths[k], rel_study, "image", i + 1, ".png\n");
     absl::StrAppend(&truth, st.split, ",", st.patient, ",", st.folder, ",", label, ",",
                     AbnormalityName(st.abnormality), ",", st.images, "\n");
     summary.studies += 1;

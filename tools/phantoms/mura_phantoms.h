@@ -1,7 +1,9 @@
 // Writes shoulder radiograph phantoms in the official MURA-v1.1 layout:
 //
-//   <mura>/MURA-v1.1/train_image_paths.csv      MURA-v1.1/train/XR_SHOULDER/patient00001/study1_positive/image1.png
-//   <mura>/MURA-v1.1/train_labeled_studies.csv  MURA-v1.1/train/XR_SHOULDER/patient00001/study1_positive/,1
+//   <mura>/MURA-v1.1/train_image_paths.csv      one image per line, no header:
+//       MURA-v1.1/train/XR_SHOULDER/patient00001/study1_positive/image1.png
+//   <mura>/MURA-v1.1/train_labeled_studies.csv  one study and its label per line, no header:
+//       MURA-v1.1/train/XR_SHOULDER/patient00001/study1_positive/,1
 //   <mura>/MURA-v1.1/valid_image_paths.csv, valid_labeled_studies.csv   (same, no header)
 //   <mura>/MURA-v1.1/{train,valid}/XR_SHOULDER/patientNNNNN/studyN_{positive,negative}/imageN.png
 //
@@ -34,7 +36,7 @@ const char* AbnormalityName(Abnormality abnormality);
 struct MuraPhantomOptions {
   uint64_t seed = 0;
   int patients = 60;
-  int width = 256;   // Nominal; each image's width varies by -32, 0 or +32.
+  int width = 256;  // Nominal; each image's width varies by -32, 0 or +32.
   int height = 320;
   double valid_fraction = 0.2;
   int threads = 0;  // 0: all cores.

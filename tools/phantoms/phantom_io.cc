@@ -29,7 +29,8 @@ absl::Status MakeDirectories(const std::string& dir) {
 absl::Status WriteBytes(const std::string& path, absl::string_view bytes) {
   FILE* f = std::fopen(path.c_str(), "wb");
   if (f == nullptr) {
-    return absl::PermissionDeniedError(absl::StrCat(path, ": cannot write: ", std::strerror(errno)));
+    return absl::PermissionDeniedError(
+        absl::StrCat(path, ": cannot write: ", std::strerror(errno)));
   }
   const bool wrote = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
   const bool closed = std::fclose(f) == 0;

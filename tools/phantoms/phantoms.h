@@ -2,10 +2,10 @@
 // phantoms in the LUNA16 layout and shoulder radiograph phantoms in the MURA layout, plus a
 // README.txt and the phantoms' own truth:
 //
-//   <out>/luna16/        subset0..9/*.mhd+.raw, candidates_V2.csv, annotations*.csv (luna16_phantoms.h)
-//   <out>/mura/MURA-v1.1/ train|valid/XR_SHOULDER/..., the four CSVs          (mura_phantoms.h)
-//   <out>/truth/         what each candidate / study really is (for tests and curious users)
-//   <out>/README.txt     counts, seed, sizes, the command line
+//   <out>/luna16/        subset0..9/*.mhd+.raw, candidates_V2.csv, annotations*.csv
+//   (luna16_phantoms.h) <out>/mura/MURA-v1.1/ train|valid/XR_SHOULDER/..., the four CSVs
+//   (mura_phantoms.h) <out>/truth/         what each candidate / study really is (for tests and
+//   curious users) <out>/README.txt     counts, seed, sizes, the command line
 //
 //   PhantomOptions options;  options.out = "/tmp/ph";  options.seed = 7;
 //   GENESIS_ASSIGN_OR_RETURN(PhantomSummary summary, GeneratePhantoms(options));

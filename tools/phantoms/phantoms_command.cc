@@ -18,8 +18,7 @@
 ABSL_FLAG(std::string, out, "", "genesis phantoms: output folder (created)");
 ABSL_FLAG(uint64_t, seed, 0, "genesis phantoms: random seed; same seed, same bytes");
 ABSL_FLAG(int, luna_scans, 30, "genesis phantoms: CT scans in the LUNA16 layout (>= 10; 0 = none)");
-ABSL_FLAG(int, mura_patients, 60,
-          "genesis phantoms: patients in the MURA layout (>= 2; 0 = none)");
+ABSL_FLAG(int, mura_patients, 60, "genesis phantoms: patients in the MURA layout (>= 2; 0 = none)");
 ABSL_FLAG(std::string, ct_size, "160x160x48", "genesis phantoms: CT voxels, XxYxZ");
 ABSL_FLAG(std::string, xray_size, "256x320",
           "genesis phantoms: radiograph width x height in pixels (widths vary by +-32)");
