@@ -460,10 +460,12 @@ std::vector<NoduleShape> PlaceNodules(const Anatomy& anatomy, const VesselTree& 
     const double r = 0.5 * diameter;
     const double hu = is_micro ? rng.Uniform(-50, 150) : rng.Uniform(-100, 100);
     const double site_u = rng.Uniform(0, 1);
-    const NoduleSite site = is_micro || site_u < 0.5 ? NoduleSite::kIsolated
-                            : site_u < 0.75          ? NoduleSite::kVascular
-                                                     : NoduleSite::kPleural;
-    for (int attempt = 0; attempt < 200; ++attempt) {
+    NoduleSite site = is_micro || site_u < 0.5 ? NoduleSite::kIsolated
+                      : site_u < 0.75          ? NoduleSite::kVascular
+                                               : NoduleSite::kPleural;
+    for (int attempt = 0; attempt < 300; ++attempt) {
+      // A large nodule may find no vessel-free room: let it touch the pleura instead.
+      if (attempt == 150 && site == NoduleSite::kIsolated && !is_micro) site = NoduleSite::kPleural;
       Vec3 c;
       if (site == NoduleSite::kIsolated) {
         c = {rng.Uniform(-1, 1) * 0.9 * (anatomy.lung_cx() + anatomy.lung_ax()),
