@@ -33,8 +33,8 @@ absl::Status RunReporters(const google::protobuf::RepeatedPtrField<PluginSpec>& 
     for (const std::string& name : Registry<Reporter>::Get().Names()) specs.Add()->set_type(name);
   }
   if (specs.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "no reporter is linked into this binary; depend on ", Reporter::kTarget));
+    return absl::FailedPreconditionError(
+        absl::StrCat("no reporter is linked into this binary; depend on ", Reporter::kTarget));
   }
   absl::Status first;
   for (const PluginSpec& spec : specs) {

@@ -7,8 +7,8 @@
 #include <map>
 #include <set>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -52,8 +52,8 @@ absl::StatusOr<Curve> ReadCurve(const std::string& path, const std::string& x_na
     double x = 0, y = 0;
     if (!absl::SimpleAtod(table.rows[i][xc], &x) || !absl::SimpleAtod(table.rows[i][yc], &y)) {
       return absl::InvalidArgumentError(absl::StrCat(path, ": row ", i + 2, ": '",
-                                                     table.rows[i][xc], "', '",
-                                                     table.rows[i][yc], "' are not numbers"));
+                                                     table.rows[i][xc], "', '", table.rows[i][yc],
+                                                     "' are not numbers"));
     }
     if (std::isfinite(x) && std::isfinite(y)) points.emplace_back(x, y);
   }
@@ -125,15 +125,14 @@ class Builder {
   }
 
   // Reads a curve file; a missing or broken file becomes a note, not a failed report.
-  std::optional<Curve> Load(const std::string& path, const std::string& x,
-                            const std::string& y, const StudyRow& row,
-                            const std::string& subrun) {
+  std::optional<Curve> Load(const std::string& path, const std::string& x, const std::string& y,
+                            const StudyRow& row, const std::string& subrun) {
     if (path.empty()) return std::nullopt;
     auto curve = ReadCurve(path, x, y);
     if (!curve.ok()) {
-      set_.notes.push_back({"evaluation", path,
-                            absl::StrCat(row.label, ", ", subrun, ": curve not drawn: ",
-                                         curve.status().message())});
+      set_.notes.push_back(
+          {"evaluation", path,
+           absl::StrCat(row.label, ", ", subrun, ": curve not drawn: ", curve.status().message())});
       return std::nullopt;
     }
     return *std::move(curve);
@@ -150,8 +149,8 @@ class Builder {
     all.id = "roc_" + stem;
     all.section = "ROC";
     all.row = r;
-    all.plot.title = Ascii(absl::StrCat("ROC: ", row.dataset, " x ", row.backbone, ", ",
-                                        Fraction(row)));
+    all.plot.title =
+        Ascii(absl::StrCat("ROC: ", row.dataset, " x ", row.backbone, ", ", Fraction(row)));
     bool several_seeds = false;
     std::set<long long> seeds;
     for (const SubrunResult& s : row.subruns) seeds.insert(s.seed);
@@ -164,8 +163,8 @@ class Builder {
       one.section = "ROC";
       one.row = r;
       one.detail = true;
-      one.plot.title = Ascii(absl::StrCat("ROC per fold: ", row.dataset, " x ", row.backbone,
-                                          ", ", InitializerTitle(init)));
+      one.plot.title = Ascii(absl::StrCat("ROC per fold: ", row.dataset, " x ", row.backbone, ", ",
+                                          InitializerTitle(init)));
       for (const SubrunResult* s : subruns) {
         auto curve = Load(s->roc_csv, "fpr", "tpr", row, s->subrun);
         if (!curve) continue;
@@ -204,8 +203,9 @@ class Builder {
     if (means.empty()) return absl::OkStatus();
     for (PlotSeries& s : means) all.plot.series.push_back(std::move(s));
     RocAxes(&all.plot);
-    all.caption = "Mean ROC per initialisation (thick; vertical average over folds) over the "
-                  "ROC of every fold (thin); dashed: chance.";
+    all.caption =
+        "Mean ROC per initialisation (thick; vertical average over folds) over the "
+        "ROC of every fold (thin); dashed: chance.";
     set_.figures.push_back(std::move(all));
     return absl::OkStatus();
   }
@@ -223,13 +223,13 @@ class Builder {
 
   absl::Status AddFroc(const StudyRow& row, int r, const std::string& stem) {
     std::vector<double> grid;
-    for (int i = 0; i <= 60; ++i) grid.push_back(0.125 * std::pow(64.0, i / 60.0));
+    for (int i = 0; i <= 60; ++i) grid.push_back(0.1 * std::pow(100.0, i / 60.0));
     Figure f;
     f.id = "froc_" + stem;
     f.section = "FROC";
     f.row = r;
-    f.plot.title = Ascii(absl::StrCat("FROC: ", row.dataset, " x ", row.backbone, ", ",
-                                      Fraction(row)));
+    f.plot.title =
+        Ascii(absl::StrCat("FROC: ", row.dataset, " x ", row.backbone, ", ", Fraction(row)));
     f.plot.x_label = "average false positives per scan";
     f.plot.y_label = "sensitivity";
     f.plot.log_x = true;
@@ -268,8 +268,9 @@ class Builder {
     }
     if (means.empty()) return absl::OkStatus();
     for (PlotSeries& s : means) f.plot.series.push_back(std::move(s));
-    f.caption = "FROC (LUNA16 semantics) per fold (thin) and their mean per initialisation "
-                "(thick); CPM = mean sensitivity at 1/8 ... 8 false positives per scan.";
+    f.caption =
+        "FROC (LUNA16 semantics) per fold (thin) and their mean per initialisation "
+        "(thick); CPM = mean sensitivity at 1/8 ... 8 false positives per scan.";
     set_.figures.push_back(std::move(f));
     return absl::OkStatus();
   }
@@ -354,8 +355,9 @@ class Builder {
       f.plot.series.push_back(std::move(s));
     }
     if (f.plot.series.empty()) return;
-    f.caption = "Test AUC pooled over folds against the fraction of training labels used, one "
-                "line per initialisation; bands: DeLong 95% confidence intervals.";
+    f.caption =
+        "Test AUC pooled over folds against the fraction of training labels used, one "
+        "line per initialisation; bands: DeLong 95% confidence intervals.";
     set_.figures.push_back(std::move(f));
   }
 
@@ -404,8 +406,7 @@ Rgb InitializerColor(const std::string& initializer) {
   return PaletteColor(2 + static_cast<int>(std::hash<std::string>{}(initializer) % 4));
 }
 
-std::string Fixed(const std::optional<double>& value, int decimals,
-                  const std::string& missing) {
+std::string Fixed(const std::optional<double>& value, int decimals, const std::string& missing) {
   if (!value || !std::isfinite(*value)) return missing;
   return absl::StrFormat("%.*f", decimals, *value);
 }
@@ -430,7 +431,8 @@ std::string SignificanceSentence(const Comparison& c, double alpha) {
     return plus ? "+" + text : text;
   };
   std::string sentence = absl::StrCat(InitializerTitle(c.a), " vs ", InitializerTitle(c.b),
-                                      ": \xCE\x94" "AUC ");
+                                      ": \xCE\x94"
+                                      "AUC ");
   absl::StrAppend(&sentence, c.delta ? signed_text(*c.delta, true) : "not available");
   if (c.delta_ci95) {
     absl::StrAppend(&sentence, " [", signed_text(c.delta_ci95->low, false), ", ",

@@ -9,6 +9,7 @@
 // ImageNet), the significance of every comparison in words, label efficiency, per-fold tables,
 // charts, warnings (skipped inputs, collapse, weight coverage, leakage, evaluation) and
 // provenance (commit, library versions, seeds, stage fingerprints, resolved configs).
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -38,7 +39,8 @@ body { font: 15px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; c
 main { max-width: 1240px; margin: 0 auto; padding: 24px 32px 64px; }
 header { border-bottom: 3px solid var(--accent); margin-bottom: 12px; }
 h1 { font-size: 28px; margin: 8px 0 4px; }
-h2 { font-size: 21px; margin: 36px 0 8px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
+h2 { font-size: 21px; margin: 36px 0 8px; padding-bottom: 4px;
+     border-bottom: 1px solid var(--line); }
 h3 { font-size: 16px; margin: 20px 0 6px; }
 .sub, .note, figcaption, .src { color: var(--muted); font-size: 13px; }
 nav { margin: 8px 0 0; font-size: 14px; }
@@ -54,15 +56,17 @@ table.fig51 th.group { text-align: center; }
 .ci, .folds { font-size: 12px; color: var(--muted); font-variant-numeric: tabular-nums; }
 .notrun { color: #8c959f; font-style: italic; }
 .delta { font-weight: 600; font-variant-numeric: tabular-nums; }
-.badge { display: inline-block; font-size: 11px; border-radius: 9px; padding: 0 7px; margin-left: 4px;
+.badge { display: inline-block; font-size: 11px; border-radius: 9px; padding: 0 7px;
+         margin-left: 4px;
          font-weight: 600; }
 .sig-better { background: #dafbe1; } .sig-worse { background: #ffebe9; }
 .badge.yes { background: #1a7f37; color: #fff; } .badge.no { background: #eaeef2; color: #57606a; }
 ul.sentences li { margin: 3px 0; }
-.figs { display: flex; flex-wrap: wrap; gap: 18px; }
-figure { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 8px; background: #fff; }
+.figs { display: flex; flex-wrap: wrap; gap: 14px; }
+figure { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 8px;
+         background: #fff; }
 figure svg { display: block; max-width: 100%; height: auto; }
-figcaption { max-width: 600px; margin-top: 4px; }
+figcaption { max-width: 560px; margin-top: 4px; }
 details { margin: 8px 0; } summary { cursor: pointer; color: var(--accent); }
 pre { background: var(--soft); border: 1px solid var(--line); padding: 10px; overflow-x: auto;
       font-size: 12px; max-height: 480px; }
@@ -92,7 +96,9 @@ std::string Percent(double fraction) { return absl::StrCat(FractionText(fraction
 class HtmlWriter {
  public:
   HtmlWriter(const HtmlReporterOptions& options, const Study& study, const FigureSet& figures)
-      : options_(options), study_(study), figures_(figures),
+      : options_(options),
+        study_(study),
+        figures_(figures),
         initializers_(StudyInitializers(study)) {}
 
   std::string Page() {
@@ -132,8 +138,9 @@ class HtmlWriter {
   void Summary() {
     absl::StrAppend(&out_, "<section id=\"summary\"><h2>Summary (study Fig 5.1)</h2>");
     if (study_.rows.empty()) {
-      absl::StrAppend(&out_, "<p class=\"note\">These run folders hold no evaluated transfer "
-                             "stage: only pretraining is reported below.</p></section>");
+      absl::StrAppend(&out_,
+                      "<p class=\"note\">These run folders hold no evaluated transfer "
+                      "stage: only pretraining is reported below.</p></section>");
       return;
     }
     std::vector<std::string> vs_scratch, vs_imagenet;
@@ -152,11 +159,13 @@ class HtmlWriter {
                     initializers_.size(), "\">Test AUC [95% CI]</th>");
     if (!vs_scratch.empty()) {
       absl::StrAppend(&out_, "<th class=\"group\" colspan=\"", vs_scratch.size(),
-                      "\">\xCE\x94" "AUC vs scratch</th>");
+                      "\">\xCE\x94"
+                      "AUC vs scratch</th>");
     }
     if (!vs_imagenet.empty()) {
       absl::StrAppend(&out_, "<th class=\"group\" colspan=\"", vs_imagenet.size(),
-                      "\">\xCE\x94" "AUC vs ImageNet</th>");
+                      "\">\xCE\x94"
+                      "AUC vs ImageNet</th>");
     }
     absl::StrAppend(&out_, "</tr><tr>");
     for (const std::string& init : initializers_) {
@@ -170,8 +179,8 @@ class HtmlWriter {
     }
     absl::StrAppend(&out_, "</tr></thead><tbody>");
     for (const StudyRow& row : study_.rows) {
-      std::string dataset = absl::StrCat(E(row.dataset), " <span class=\"sub\">(", E(row.task),
-                                         ")</span>");
+      std::string dataset =
+          absl::StrCat(E(row.dataset), " <span class=\"sub\">(", E(row.task), ")</span>");
       if (std::abs(row.MainLabelFraction() - 1.0) > 1e-9) {
         absl::StrAppend(&dataset, "<div class=\"folds\">labels ",
                         E(Percent(row.MainLabelFraction())), "</div>");
@@ -185,8 +194,14 @@ class HtmlWriter {
         cells.emplace(init, MakeFig51Cell(row, init));
         AucCell(cells.at(init));
       }
-      for (const std::string& init : vs_scratch) DeltaCell(cells.at(init).vs_scratch, row);
-      for (const std::string& init : vs_imagenet) DeltaCell(cells.at(init).vs_imagenet, row);
+      const bool scratch_ran = cells.at("scratch").summary != nullptr;
+      const bool imagenet_ran = cells.at("imagenet").summary != nullptr;
+      for (const std::string& init : vs_scratch) {
+        DeltaCell(cells.at(init), cells.at(init).vs_scratch, scratch_ran ? "" : "Scratch", row);
+      }
+      for (const std::string& init : vs_imagenet) {
+        DeltaCell(cells.at(init), cells.at(init).vs_imagenet, imagenet_ran ? "" : "ImageNet", row);
+      }
       absl::StrAppend(&out_, "</tr>");
     }
     absl::StrAppend(&out_, "</tbody></table></section>");
@@ -199,26 +214,34 @@ class HtmlWriter {
       return;
     }
     const SummaryEntry& e = *cell.summary;
-    absl::StrAppend(&out_, "<td class=\"num\"><div class=\"auc\">",
-                    E(Fixed(e.auc, 4, "undefined")), "</div><div class=\"ci\">",
-                    E(CiText(e.auc_ci95)), "</div>");
+    absl::StrAppend(&out_, "<td class=\"num\"><div class=\"auc\">", E(Fixed(e.auc, 4, "undefined")),
+                    "</div><div class=\"ci\">", E(CiText(e.auc_ci95)), "</div>");
     if (e.fold_auc_mean) {
-      absl::StrAppend(&out_, "<div class=\"folds\">folds ", E(Fixed(e.fold_auc_mean, 4)),
-                      e.fold_auc_sd ? absl::StrCat(" \xC2\xB1 ", E(Fixed(e.fold_auc_sd, 4)))
-                                    : std::string(),
-                      " (n = ", e.n_folds, ")</div>");
+      absl::StrAppend(
+          &out_, "<div class=\"folds\">folds ", E(Fixed(e.fold_auc_mean, 4)),
+          e.fold_auc_sd ? absl::StrCat(" \xC2\xB1 ", E(Fixed(e.fold_auc_sd, 4))) : std::string(),
+          " (n = ", e.n_folds, ")</div>");
     }
     if (e.n_seeds > 1) {
-      absl::StrAppend(&out_, "<div class=\"folds\">", e.n_seeds, " seeds: ",
-                      E(Fixed(e.seed_auc_mean, 4)), " \xC2\xB1 ", E(Fixed(e.seed_auc_sd, 4)),
-                      "</div>");
+      absl::StrAppend(&out_, "<div class=\"folds\">", e.n_seeds,
+                      " seeds: ", E(Fixed(e.seed_auc_mean, 4)), " \xC2\xB1 ",
+                      E(Fixed(e.seed_auc_sd, 4)), "</div>");
     }
     absl::StrAppend(&out_, "</td>");
   }
 
-  void DeltaCell(const std::vector<Comparison>& comparisons, const StudyRow& row) {
+  // `missing_reference` names the reference initialisation when it did not run.
+  void DeltaCell(const Fig51Cell& cell, const std::vector<Comparison>& comparisons,
+                 const std::string& missing_reference, const StudyRow& row) {
     if (comparisons.empty()) {
-      absl::StrAppend(&out_, "<td class=\"notrun\">no comparison</td>");
+      std::string why = "not computed by the evaluation";
+      if (cell.summary == nullptr) {
+        why = absl::StrCat(InitializerTitle(cell.initializer), " not run");
+      } else if (!missing_reference.empty()) {
+        why = absl::StrCat(missing_reference, " not run");
+      }
+      absl::StrAppend(&out_, "<td class=\"notrun\">\xE2\x80\x94<div class=\"folds\">", E(why),
+                      "</div></td>");
       return;
     }
     std::string cls;
@@ -252,8 +275,9 @@ class HtmlWriter {
       }
       absl::StrAppend(&out_, "<h3>", E(row.label), "</h3>");
       if (pooled.empty()) {
-        absl::StrAppend(&out_, "<p class=\"note\">The evaluation holds no pooled comparison for "
-                               "this row (fewer than two initialisations ran).</p>");
+        absl::StrAppend(&out_,
+                        "<p class=\"note\">The evaluation holds no pooled comparison for "
+                        "this row (fewer than two initialisations ran).</p>");
         continue;
       }
       any = true;
@@ -283,8 +307,9 @@ class HtmlWriter {
       const std::vector<double> fractions = row.LabelFractions();
       if (fractions.size() < 2) continue;
       any = true;
-      absl::StrAppend(&out_, "<h3>", E(row.label), "</h3><table><thead><tr><th>"
-                             "Initialisation</th>");
+      absl::StrAppend(&out_, "<h3>", E(row.label),
+                      "</h3><table><thead><tr><th>"
+                      "Initialisation</th>");
       for (double f : fractions) {
         absl::StrAppend(&out_, "<th>labels ", E(Percent(f)), "</th>");
       }
@@ -306,8 +331,9 @@ class HtmlWriter {
       absl::StrAppend(&out_, "</tbody></table>");
     }
     if (!any) {
-      absl::StrAppend(&out_, "<p class=\"note\">Every row ran one label fraction only; set "
-                             "TransferStage.label_fractions for a label-efficiency curve.</p>");
+      absl::StrAppend(&out_,
+                      "<p class=\"note\">Every row ran one label fraction only; set "
+                      "TransferStage.label_fractions for a label-efficiency curve.</p>");
     }
     absl::StrAppend(&out_, "</section>");
   }
@@ -317,11 +343,13 @@ class HtmlWriter {
     for (const StudyRow& row : study_.rows) {
       bool cpm = false;
       for (const SubrunResult& s : row.subruns) cpm = cpm || s.cpm.has_value();
-      absl::StrAppend(&out_, "<h3>", E(row.label), "</h3><table><thead><tr><th>Initialisation"
-                             "</th><th>Fold</th><th>Seed</th><th>Labels</th><th>Test AUC</th>"
-                             "<th>95% CI</th><th>Positives / negatives</th><th>Sensitivity / "
-                             "specificity (Youden)</th>",
-                      cpm ? "<th>CPM</th>" : "", "<th>Best epoch (val AUC)</th></tr></thead><tbody>");
+      absl::StrAppend(&out_, "<h3>", E(row.label),
+                      "</h3><table><thead><tr><th>Initialisation"
+                      "</th><th>Fold</th><th>Seed</th><th>Labels</th><th>Test AUC</th>"
+                      "<th>95% CI</th><th>Positives / negatives</th><th>Sensitivity / "
+                      "specificity (Youden)</th>",
+                      cpm ? "<th>CPM</th>" : "",
+                      "<th>Best epoch (val AUC)</th></tr></thead><tbody>");
       std::vector<const SubrunResult*> sorted;
       for (const SubrunResult& s : row.subruns) sorted.push_back(&s);
       std::stable_sort(sorted.begin(), sorted.end(), [&](const auto* a, const auto* b) {
@@ -331,15 +359,15 @@ class HtmlWriter {
       for (const std::string& init : row.Initializers()) {
         for (const SubrunResult* s : sorted) {
           if (s->initializer != init) continue;
-          absl::StrAppend(
-              &out_, "<tr><td>", E(InitializerTitle(init)), "</td><td>", E(s->fold_name),
-              "</td><td class=\"num\">", s->seed, "</td><td class=\"num\">",
-              E(Percent(s->label_fraction)), "</td><td class=\"num\"><b>",
-              E(Fixed(s->auc, 4, "undefined")), "</b></td><td class=\"num\">",
-              E(CiText(s->auc_ci95)), "</td><td class=\"num\">", E(Fixed(s->n_pos, 0, "?")),
-              " / ", E(Fixed(s->n_neg, 0, "?")), "</td><td class=\"num\">",
-              E(Fixed(s->sensitivity_youden, 3, "?")), " / ",
-              E(Fixed(s->specificity_youden, 3, "?")), "</td>");
+          absl::StrAppend(&out_, "<tr><td>", E(InitializerTitle(init)), "</td><td>",
+                          E(s->fold_name), "</td><td class=\"num\">", s->seed,
+                          "</td><td class=\"num\">", E(Percent(s->label_fraction)),
+                          "</td><td class=\"num\"><b>", E(Fixed(s->auc, 4, "undefined")),
+                          "</b></td><td class=\"num\">", E(CiText(s->auc_ci95)),
+                          "</td><td class=\"num\">", E(Fixed(s->n_pos, 0, "?")), " / ",
+                          E(Fixed(s->n_neg, 0, "?")), "</td><td class=\"num\">",
+                          E(Fixed(s->sensitivity_youden, 3, "?")), " / ",
+                          E(Fixed(s->specificity_youden, 3, "?")), "</td>");
           if (cpm) absl::StrAppend(&out_, "<td class=\"num\">", E(Fixed(s->cpm, 3, "")), "</td>");
           absl::StrAppend(&out_, "<td class=\"num\">", E(Fixed(s->best_epoch, 0, "")),
                           s->best_val_auc ? absl::StrCat(" (", E(Fixed(s->best_val_auc, 4)), ")")
@@ -366,8 +394,8 @@ class HtmlWriter {
 
   void Figure(const genesis::Figure& f) {
     absl::StrAppend(&out_, "<figure>",
-                    PlotSvg(f.plot, options_.plot_width(), options_.plot_height()),
-                    "<figcaption>", E(f.caption), "</figcaption></figure>");
+                    PlotSvg(f.plot, options_.plot_width(), options_.plot_height()), "<figcaption>",
+                    E(f.caption), "</figcaption></figure>");
   }
 
   void Figures() {
@@ -385,8 +413,8 @@ class HtmlWriter {
       }
       absl::StrAppend(&out_, "</div>");
       if (details > 0) {
-        absl::StrAppend(&out_, "<details><summary>ROC per initialisation with its folds (",
-                        details, ")</summary><div class=\"figs\">");
+        absl::StrAppend(&out_, "<details><summary>ROC per initialisation with its folds (", details,
+                        ")</summary><div class=\"figs\">");
         for (const genesis::Figure& f : figures_.figures) {
           if (f.row == static_cast<int>(r) && f.detail) Figure(f);
         }
@@ -409,9 +437,10 @@ class HtmlWriter {
     all.insert(all.end(), figures_.notes.begin(), figures_.notes.end());
     absl::StrAppend(&out_, "<section id=\"warnings\"><h2>Warnings</h2>");
     if (all.empty()) {
-      absl::StrAppend(&out_, "<p>None: no skipped inputs, no collapse warnings, no "
-                             "weight-coverage exceptions, no cross-stage leakage, no evaluation "
-                             "warnings.</p></section>");
+      absl::StrAppend(&out_,
+                      "<p>None: no skipped inputs, no collapse warnings, no "
+                      "weight-coverage exceptions, no cross-stage leakage, no evaluation "
+                      "warnings.</p></section>");
       return;
     }
     std::map<std::string, std::vector<const ReportWarning*>> by_category;
@@ -422,7 +451,10 @@ class HtmlWriter {
     }
     for (const std::string& category : order) {
       const auto& list = by_category[category];
-      absl::StrAppend(&out_, "<h3>", E(category), " (", list.size(), ")</h3><ul class=\"warnings\">");
+      std::string heading = category;
+      heading[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(heading[0])));
+      absl::StrAppend(&out_, "<h3>", E(heading), " (", list.size(),
+                      ")</h3><ul class=\"warnings\">");
       for (size_t i = 0; i < list.size(); ++i) {
         if (static_cast<int>(i) == options_.max_warnings_per_category()) {
           absl::StrAppend(&out_, "<li>... and ", list.size() - i,
@@ -448,19 +480,18 @@ class HtmlWriter {
     for (const RunProvenance& run : study_.runs) {
       if (!run.libtorch_version.empty()) torch.insert(run.libtorch_version);
     }
-    absl::StrAppend(&out_, "<tr><th>LibTorch</th><td>",
-                    torch.empty() ? "not recorded by the transfer stage"
-                                  : E(absl::StrJoin(torch, ", ")),
-                    "</td></tr></tbody></table>");
+    absl::StrAppend(
+        &out_, "<tr><th>LibTorch</th><td>",
+        torch.empty() ? "not recorded by the transfer stage" : E(absl::StrJoin(torch, ", ")),
+        "</td></tr></tbody></table>");
     for (const RunProvenance& run : study_.runs) {
-      absl::StrAppend(&out_, "<h3>Run <code>", E(run.run_dir), "</code></h3><p>Experiment seed: ",
-                      run.experiment_seed ? absl::StrCat(*run.experiment_seed)
-                                          : std::string("not recorded"),
-                      "; sub-run seeds: ",
-                      run.subrun_seeds.empty() ? std::string("none")
-                                               : E(absl::StrJoin(run.subrun_seeds, ", ")),
-                      ".</p><table><thead><tr><th>Stage folder</th><th>Input fingerprint "
-                      "(.done)</th></tr></thead><tbody>");
+      absl::StrAppend(
+          &out_, "<h3>Run <code>", E(run.run_dir), "</code></h3><p>Experiment seed: ",
+          run.experiment_seed ? absl::StrCat(*run.experiment_seed) : std::string("not recorded"),
+          "; sub-run seeds: ",
+          run.subrun_seeds.empty() ? std::string("none") : E(absl::StrJoin(run.subrun_seeds, ", ")),
+          ".</p><table><thead><tr><th>Stage folder</th><th>Input fingerprint "
+          "(.done)</th></tr></thead><tbody>");
       for (const StageRecord& s : run.stages) {
         absl::StrAppend(&out_, "<tr><td>", E(s.folder), "</td><td><code>",
                         s.fingerprint.empty() ? "not complete (no .done)" : E(s.fingerprint),
@@ -468,8 +499,9 @@ class HtmlWriter {
       }
       absl::StrAppend(&out_, "</tbody></table>");
       if (options_.include_resolved_config() && !run.resolved_config.empty()) {
-        absl::StrAppend(&out_, "<details><summary>Resolved configuration "
-                               "(experiment.resolved.textproto)</summary><pre>",
+        absl::StrAppend(&out_,
+                        "<details><summary>Resolved configuration "
+                        "(experiment.resolved.textproto)</summary><pre>",
                         E(run.resolved_config), "</pre></details>");
       }
     }
@@ -504,8 +536,7 @@ class HtmlReporter : public Reporter {
     GENESIS_ASSIGN_OR_RETURN(Study study, LoadStudy(input.run_dirs, input.title));
     GENESIS_ASSIGN_OR_RETURN(FigureSet figures, BuildFigures(study));
     const std::string path = report_dir + "/report.html";
-    GENESIS_RETURN_IF_ERROR(
-        WriteFileAtomically(path, HtmlWriter(options_, study, figures).Page()));
+    GENESIS_RETURN_IF_ERROR(WriteFileAtomically(path, HtmlWriter(options_, study, figures).Page()));
     LOG(INFO) << "html: report in " << path;
     return absl::OkStatus();
   }

@@ -1,5 +1,6 @@
 // Writes synthetic run folders for trying the report by hand (see report_fixture.h):
-//   make_report_fixture DIR  ->  DIR/luna16_unet_vgg16, DIR/luna16_unet_resnet50, DIR/mura_unet_vgg16
+//   make_report_fixture DIR  ->  DIR/luna16_unet_vgg16, DIR/luna16_unet_resnet50,
+//   DIR/mura_unet_vgg16
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
@@ -19,9 +20,9 @@ int main(int argc, char** argv) {
   mura.task = "mura";
   mura.auc_offset = -0.17;
   mura.imagenet_failed = false;
-  for (const auto& [name, options] : {std::make_pair("luna16_unet_vgg16", vgg),
-                                      std::make_pair("luna16_unet_resnet50", resnet),
-                                      std::make_pair("mura_unet_vgg16", mura)}) {
+  for (const auto& [name, options] :
+       {std::make_pair("luna16_unet_vgg16", vgg), std::make_pair("luna16_unet_resnet50", resnet),
+        std::make_pair("mura_unet_vgg16", mura)}) {
     const std::string run = absl::StrCat(dir, "/", name);
     const absl::Status status = genesis::WriteFixtureRun(run, options);
     if (!status.ok()) {

@@ -30,8 +30,7 @@ constexpr Rgb kReference{150, 150, 150};
 class Canvas {
  public:
   virtual ~Canvas() = default;
-  virtual void Polyline(const std::vector<Point>& points, Rgb color, double width,
-                        bool dashed) = 0;
+  virtual void Polyline(const std::vector<Point>& points, Rgb color, double width, bool dashed) = 0;
   virtual void Polygon(const std::vector<Point>& points, Rgb color, double opacity) = 0;
   virtual void Rect(double x, double y, double w, double h, Rgb stroke, Rgb fill) = 0;
   virtual void Dot(Point p, double radius, Rgb color) = 0;
@@ -50,8 +49,7 @@ class MatCanvas : public Canvas {
   MatCanvas(int width, int height) : image_(height, width, CV_8UC3, Bgr(kWhite)) {}
   const cv::Mat& image() const { return image_; }
 
-  void Polyline(const std::vector<Point>& points, Rgb color, double width,
-                bool dashed) override {
+  void Polyline(const std::vector<Point>& points, Rgb color, double width, bool dashed) override {
     const int thickness = std::max(1, static_cast<int>(std::lround(width)));
     if (!dashed) {
       std::vector<cv::Point> pts;
@@ -95,15 +93,15 @@ class MatCanvas : public Canvas {
   }
 
   void Rect(double x, double y, double w, double h, Rgb stroke, Rgb fill) override {
-    cv::rectangle(image_, Fixed({x, y}), Fixed({x + w, y + h}), Bgr(fill), cv::FILLED,
-                  cv::LINE_8, kShift);
+    cv::rectangle(image_, Fixed({x, y}), Fixed({x + w, y + h}), Bgr(fill), cv::FILLED, cv::LINE_8,
+                  kShift);
     cv::rectangle(image_, Fixed({x, y}), Fixed({x + w, y + h}), Bgr(stroke), 1, cv::LINE_AA,
                   kShift);
   }
 
   void Dot(Point p, double radius, Rgb color) override {
-    cv::circle(image_, Fixed(p), static_cast<int>(radius * (1 << kShift)), Bgr(color),
-               cv::FILLED, cv::LINE_AA, kShift);
+    cv::circle(image_, Fixed(p), static_cast<int>(radius * (1 << kShift)), Bgr(color), cv::FILLED,
+               cv::LINE_AA, kShift);
   }
 
   void Text(double x, double y, const std::string& text, double px, Anchor anchor, Rgb color,
@@ -122,14 +120,14 @@ class MatCanvas : public Canvas {
     }
     // Draw horizontally into a patch, rotate it by 90 degrees counter-clockwise, paste.
     cv::Mat patch(size.height + baseline + 2, size.width + 2, CV_8UC3, Bgr(kWhite));
-    cv::putText(patch, text, cv::Point(1, size.height + 1), kFont, scale, Bgr(color),
-                thickness, cv::LINE_AA);
+    cv::putText(patch, text, cv::Point(1, size.height + 1), kFont, scale, Bgr(color), thickness,
+                cv::LINE_AA);
     cv::Mat rotated;
     cv::rotate(patch, rotated, cv::ROTATE_90_COUNTERCLOCKWISE);
     const int left = static_cast<int>(x) - rotated.cols + baseline;
     const int top = static_cast<int>(y) - rotated.rows / 2;
-    const cv::Rect target = cv::Rect(left, top, rotated.cols, rotated.rows) &
-                            cv::Rect(0, 0, image_.cols, image_.rows);
+    const cv::Rect target =
+        cv::Rect(left, top, rotated.cols, rotated.rows) & cv::Rect(0, 0, image_.cols, image_.rows);
     if (target.area() <= 0) return;
     const cv::Rect source(target.x - left, target.y - top, target.width, target.height);
     cv::Mat mask;
@@ -169,8 +167,7 @@ class SvgCanvas : public Canvas {
   }
   std::string Finish() { return body_ + "</svg>"; }
 
-  void Polyline(const std::vector<Point>& points, Rgb color, double width,
-                bool dashed) override {
+  void Polyline(const std::vector<Point>& points, Rgb color, double width, bool dashed) override {
     if (points.size() < 2) return;
     absl::StrAppendFormat(&body_,
                           "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%.1f\" "
@@ -190,8 +187,8 @@ class SvgCanvas : public Canvas {
                           x, y, w, h, SvgColor(fill), SvgColor(stroke));
   }
   void Dot(Point p, double radius, Rgb color) override {
-    absl::StrAppendFormat(&body_, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\"/>",
-                          p.x, p.y, radius, SvgColor(color));
+    absl::StrAppendFormat(&body_, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\"/>", p.x,
+                          p.y, radius, SvgColor(color));
   }
   void Text(double x, double y, const std::string& text, double px, Anchor anchor, Rgb color,
             bool vertical, bool bold) override {
@@ -327,10 +324,10 @@ void DrawLegend(const Plot& plot, Canvas& canvas, const Axes& axes) {
   }
   if (entries.empty()) return;
   const double row = 18, box_w = text_width + 44, box_h = row * entries.size() + 8;
-  const bool right = plot.legend == LegendPosition::kTopRight ||
-                     plot.legend == LegendPosition::kBottomRight;
-  const bool top = plot.legend == LegendPosition::kTopRight ||
-                   plot.legend == LegendPosition::kTopLeft;
+  const bool right =
+      plot.legend == LegendPosition::kTopRight || plot.legend == LegendPosition::kBottomRight;
+  const bool top =
+      plot.legend == LegendPosition::kTopRight || plot.legend == LegendPosition::kTopLeft;
   const double x0 = right ? axes.left + axes.width - box_w - 8 : axes.left + 8;
   const double y0 = top ? axes.top + 8 : axes.top + axes.height - box_h - 8;
   canvas.Rect(x0, y0, box_w, box_h, Rgb{200, 200, 200}, kWhite);
@@ -339,8 +336,8 @@ void DrawLegend(const Plot& plot, Canvas& canvas, const Axes& axes) {
     const Rgb color = s.color.value_or(PaletteColor(entries[k]));
     const double y = y0 + 4 + row * k + row / 2;
     if (!s.band_low.empty()) {
-      canvas.Polygon({{x0 + 6, y - 6}, {x0 + 32, y - 6}, {x0 + 32, y + 6}, {x0 + 6, y + 6}},
-                     color, 0.2);
+      canvas.Polygon({{x0 + 6, y - 6}, {x0 + 32, y - 6}, {x0 + 32, y + 6}, {x0 + 6, y + 6}}, color,
+                     0.2);
     }
     canvas.Polyline({{x0 + 6, y}, {x0 + 32, y}}, color, s.line_width, s.dashed);
     canvas.Text(x0 + 38, y + 4, s.name, 12, Anchor::kStart, kBlack);
@@ -373,9 +370,10 @@ void DrawPlot(const Plot& plot, Canvas& canvas, int width, int height) {
     if (plot.log_x && t <= 0) continue;
     const double x = axes.X(t);
     if (x < axes.left - 0.5 || x > right + 0.5) continue;
-    double step = x_ticks.size() > 1 ? std::abs(x_ticks[std::min(i + 1, x_ticks.size() - 1)] -
-                                                x_ticks[i == 0 ? 0 : i - 1])
-                                     : 1;
+    double step =
+        x_ticks.size() > 1
+            ? std::abs(x_ticks[std::min(i + 1, x_ticks.size() - 1)] - x_ticks[i == 0 ? 0 : i - 1])
+            : 1;
     if (plot.log_x || !plot.x_ticks.empty()) step = 0;  // Show t as it is.
     canvas.Polyline({{x, axes.top}, {x, bottom}}, kGrid, 1, false);
     canvas.Polyline({{x, bottom}, {x, bottom + 5}}, kAxis, 1, false);
@@ -384,8 +382,7 @@ void DrawPlot(const Plot& plot, Canvas& canvas, int width, int height) {
   if (plot.diagonal) {
     const double lo = std::max(axes.x_lo, axes.y_lo), hi = std::min(axes.x_hi, axes.y_hi);
     if (hi > lo && !plot.log_x) {
-      canvas.Polyline({{axes.X(lo), axes.Y(lo)}, {axes.X(hi), axes.Y(hi)}}, kReference, 1.5,
-                      true);
+      canvas.Polyline({{axes.X(lo), axes.Y(lo)}, {axes.X(hi), axes.Y(hi)}}, kReference, 1.5, true);
     }
   }
   // Bands first, then lines on top.
@@ -422,11 +419,13 @@ void DrawPlot(const Plot& plot, Canvas& canvas, int width, int height) {
     }
   }
   // Frame, labels, title, legend.
-  canvas.Polyline({{axes.left, axes.top}, {right, axes.top}, {right, bottom},
-                   {axes.left, bottom}, {axes.left, axes.top}},
+  canvas.Polyline({{axes.left, axes.top},
+                   {right, axes.top},
+                   {right, bottom},
+                   {axes.left, bottom},
+                   {axes.left, axes.top}},
                   kAxis, 1, false);
-  canvas.Text(axes.left + axes.width / 2, bottom + 44, plot.x_label, 13, Anchor::kMiddle,
-              kBlack);
+  canvas.Text(axes.left + axes.width / 2, bottom + 44, plot.x_label, 13, Anchor::kMiddle, kBlack);
   canvas.Text(20, axes.top + axes.height / 2, plot.y_label, 13, Anchor::kMiddle, kBlack,
               /*vertical=*/true);
   canvas.Text(axes.left + axes.width / 2, 26, plot.title, 15, Anchor::kMiddle, kBlack, false,
@@ -515,12 +514,23 @@ std::string HtmlEscape(const std::string& text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;

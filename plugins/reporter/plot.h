@@ -32,14 +32,14 @@ struct Rgb {
 Rgb PaletteColor(int index);
 
 struct PlotSeries {
-  std::string name;              // Legend entry; empty = not in the legend.
-  std::vector<double> x, y;      // Same length.
+  std::string name;          // Legend entry; empty = not in the legend.
+  std::vector<double> x, y;  // Same length.
   // Optional shaded band (e.g. a 95% CI), same length as x when set.
   std::vector<double> band_low, band_high;
-  std::optional<Rgb> color;      // Default: PaletteColor(index of the series).
-  double line_width = 2.0;       // Pixels.
+  std::optional<Rgb> color;  // Default: PaletteColor(index of the series).
+  double line_width = 2.0;   // Pixels.
   bool dashed = false;
-  bool markers = false;          // A dot at every point.
+  bool markers = false;  // A dot at every point.
 };
 
 enum class LegendPosition { kTopRight, kBottomRight, kTopLeft, kBottomLeft, kNone };

@@ -18,16 +18,15 @@ std::string TempPath(const std::string& name) {
 
 int CountOccurrences(const std::string& text, const std::string& needle) {
   int n = 0;
-  for (size_t pos = text.find(needle); pos != std::string::npos;
-       pos = text.find(needle, pos + 1)) {
+  for (size_t pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) {
     ++n;
   }
   return n;
 }
 
 TEST(NiceTicksTest, LinearStepsAreOneTwoTwoAndAHalfOrFiveTimesAPowerOfTen) {
-  EXPECT_EQ(NiceTicks(0, 1, 5, false), (std::vector<double>{0, 0.2, 0.4, 0.6000000000000001,
-                                                            0.8, 1}));
+  EXPECT_EQ(NiceTicks(0, 1, 5, false),
+            (std::vector<double>{0, 0.2, 0.4, 0.6000000000000001, 0.8, 1}));
   const std::vector<double> ticks = NiceTicks(0.93, 0.99, 6, false);
   ASSERT_GE(ticks.size(), 4u);
   EXPECT_NEAR(ticks[1] - ticks[0], 0.01, 1e-12);
@@ -109,7 +108,7 @@ TEST(PlotSvgTest, IsOneSelfContainedSvgWithEscapedText) {
   EXPECT_EQ(svg.substr(svg.size() - 6), "</svg>");
   EXPECT_NE(svg.find("model &lt;A&gt; &amp; co"), std::string::npos);
   EXPECT_EQ(svg.find("<A>"), std::string::npos);
-  EXPECT_EQ(CountOccurrences(svg, "<polygon"), 2);     // band + legend swatch
+  EXPECT_EQ(CountOccurrences(svg, "<polygon"), 2);          // band + legend swatch
   EXPECT_GE(CountOccurrences(svg, "stroke-dasharray"), 1);  // diagonal
   EXPECT_EQ(svg.find("nan"), std::string::npos);
   EXPECT_EQ(svg.find("href"), std::string::npos);

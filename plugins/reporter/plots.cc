@@ -24,8 +24,9 @@ class PlotsReporter : public Reporter {
 
   static absl::Status Validate(const PlotsReporterOptions& options) {
     if (options.width() < 100 || options.height() < 100) {
-      return absl::InvalidArgumentError(absl::StrCat("width x height must be at least 100 x 100, got ",
-                                                     options.width(), " x ", options.height()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("width x height must be at least 100 x 100, got ", options.width(), " x ",
+                       options.height()));
     }
     return absl::OkStatus();
   }

@@ -33,8 +33,7 @@ std::string GitCommit() {
   if (workspace == nullptr || !std::filesystem::exists(std::filesystem::path(workspace) / ".git")) {
     return "unknown (set GENESIS_GIT_COMMIT)";
   }
-  const std::string command =
-      absl::StrCat("git -C '", workspace, "' rev-parse HEAD 2>/dev/null");
+  const std::string command = absl::StrCat("git -C '", workspace, "' rev-parse HEAD 2>/dev/null");
   std::string out;
   if (FILE* pipe = popen(command.c_str(), "r"); pipe != nullptr) {
     char buffer[128];

@@ -33,8 +33,8 @@ struct FixtureOptions {
 absl::Status WriteFixtureRun(const std::string& run_dir, const FixtureOptions& options);
 
 // Constants the tests look for (at auc_offset 0).
-inline constexpr double kScratchAuc = 0.9512;          // pooled, fraction 1
-inline constexpr double kSelfSupervisedAuc = 0.9634;   // pooled, fraction 1
+inline constexpr double kScratchAuc = 0.9512;         // pooled, fraction 1
+inline constexpr double kSelfSupervisedAuc = 0.9634;  // pooled, fraction 1
 inline constexpr char kScratchCi[] = "[0.9401, 0.9623]";
 inline constexpr char kSkippedFile[] = "/data/bad <scan>.nii.gz";
 inline constexpr char kEvaluationWarning[] = "fold 1: 3 test scans have no positive candidate";

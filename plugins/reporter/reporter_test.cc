@@ -2,6 +2,8 @@
 // numbers in the Fig 5.1 table, says in words whether each comparison is significant, lists the
 // inputs' warnings and provenance; the PNGs are real charts; the tables hold the same numbers;
 // several run folders merge into one table; missing or duplicated inputs are clear errors.
+#include "core/reporter.h"
+
 #include <filesystem>
 #include <regex>
 #include <string>
@@ -9,7 +11,6 @@
 #include "absl/strings/str_cat.h"
 #include "core/csv.h"
 #include "core/file_util.h"
-#include "core/reporter.h"
 #include "core/stages/report.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -72,7 +73,8 @@ TEST_F(ReporterTest, HtmlShowsFig51NumbersSignificanceInWordsWarningsAndProvenan
   EXPECT_NE(html.find("folds 0.9510 \xC2\xB1 0.0057 (n = 2)"), std::string::npos);
   // Delta against scratch in the table, with its CI and p.
   EXPECT_NE(html.find("<span class=\"delta\">+0.0122</span> <span class=\"ci\">"
-                      "[\xE2\x88\x92" "0.0031, 0.0275]</span>"),
+                      "[\xE2\x88\x92"
+                      "0.0031, 0.0275]</span>"),
             std::string::npos);
   EXPECT_NE(html.find("p = 0.12<span class=\"badge no\">n.s.</span>"), std::string::npos);
   // ImageNet failed in this run: "not run" with the reason.
@@ -80,12 +82,18 @@ TEST_F(ReporterTest, HtmlShowsFig51NumbersSignificanceInWordsWarningsAndProvenan
                       "failed (subruns.csv)"),
             std::string::npos);
 
+  // Delta columns of a missing initialisation say so.
+  EXPECT_NE(html.find("<td class=\"notrun\">\xE2\x80\x94<div class=\"folds\">ImageNet not run"),
+            std::string::npos);
+
   // Significance in words, for each comparison, whatever the answer.
-  EXPECT_NE(html.find("Self-supervised vs Scratch: \xCE\x94" "AUC +0.0122 [\xE2\x88\x92"
+  EXPECT_NE(html.find("Self-supervised vs Scratch: \xCE\x94"
+                      "AUC +0.0122 [\xE2\x88\x92"
                       "0.0031, 0.0275], p = 0.12 \xE2\x80\x94 not significant at \xCE\xB1 = "
                       "0.05 (paired DeLong, seed 42)."),
             std::string::npos);
-  EXPECT_NE(html.find("Self-supervised vs Scratch: \xCE\x94" "AUC +0.0422 [0.0100, 0.0744], "
+  EXPECT_NE(html.find("Self-supervised vs Scratch: \xCE\x94"
+                      "AUC +0.0422 [0.0100, 0.0744], "
                       "p = 0.0092 \xE2\x80\x94 significant at \xCE\xB1 = 0.05 "
                       "(Self-supervised better)"),
             std::string::npos);
@@ -111,7 +119,12 @@ TEST_F(ReporterTest, HtmlShowsFig51NumbersSignificanceInWordsWarningsAndProvenan
   EXPECT_NE(html.find("pretraining epoch(s) 1: validation loss no better than predicting the "
                       "mean image"),
             std::string::npos);
-  EXPECT_NE(html.find("features.0.weight (1 -&gt; 3 input channels)"), std::string::npos);
+  EXPECT_NE(html.find("4 sub-run(s) (self_supervised_fold0_seed42_frac0.25, "
+                      "self_supervised_fold1_seed42_frac0.25, self_supervised_fold0_seed42_frac1, "
+                      "self_supervised_fold1_seed42_frac1): 1 parameter(s) not loaded from "
+                      "/runs/pretrain/encoder_state_dict.pt (allowed exceptions): "
+                      "features.0.weight (1 -&gt; 3 input channels)"),
+            std::string::npos);
   EXPECT_NE(html.find("1 test patient(s) of LUNA16 are in the pretraining corpus"),
             std::string::npos);
   EXPECT_NE(html.find(kEvaluationWarning), std::string::npos);
@@ -139,11 +152,14 @@ TEST_F(ReporterTest, PlotsAreNonBlankPngs) {
   const std::string run = Run("luna");
   const std::string out = (root_ / "report").string();
   ASSERT_TRUE(Report({run}, out, {"plots"}).ok());
-  const std::vector<std::string> expected = {
-      "roc_luna16_unet_vgg16_r0", "roc_luna16_unet_vgg16_r0_scratch",
-      "roc_luna16_unet_vgg16_r0_self_supervised", "froc_luna16_unet_vgg16_r0",
-      "loss_luna16_unet_vgg16_r0", "val_auc_luna16_unet_vgg16_r0",
-      "label_efficiency_luna16_unet_vgg16_r0", "pretrain_loss_0"};
+  const std::vector<std::string> expected = {"roc_luna16_unet_vgg16_r0",
+                                             "roc_luna16_unet_vgg16_r0_scratch",
+                                             "roc_luna16_unet_vgg16_r0_self_supervised",
+                                             "froc_luna16_unet_vgg16_r0",
+                                             "loss_luna16_unet_vgg16_r0",
+                                             "val_auc_luna16_unet_vgg16_r0",
+                                             "label_efficiency_luna16_unet_vgg16_r0",
+                                             "pretrain_loss_0"};
   for (const std::string& stem : expected) {
     const std::string path = absl::StrCat(out, "/plots/", stem, ".png");
     ASSERT_TRUE(fs::exists(path)) << path;
@@ -286,8 +302,7 @@ TEST_F(ReporterTest, MalformedEvaluationNamesFileAndField) {
   ASSERT_TRUE(WriteFileAtomically(path, json).ok());
   const absl::Status status = Report({run}, (root_ / "report").string(), {"tables"});
   ASSERT_FALSE(status.ok());
-  EXPECT_NE(std::string(status.message()).find(path + ": subruns["), std::string::npos)
-      << status;
+  EXPECT_NE(std::string(status.message()).find(path + ": subruns["), std::string::npos) << status;
   EXPECT_NE(std::string(status.message()).find("].test.auc: expected a number, got \"high\""),
             std::string::npos)
       << status;

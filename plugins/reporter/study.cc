@@ -137,10 +137,10 @@ class Fields {
   void Fail(const std::string& key, const std::string& expected) {
     if (!status_.ok()) return;
     const std::string path = JoinPath(where_, key);
-    status_ = absl::InvalidArgumentError(absl::StrCat(
-        path, ": expected ", expected, ", got ",
-        key.empty() ? std::string(object_.type_name())
-                    : (object_.contains(key) ? object_.at(key).dump() : "nothing")));
+    status_ = absl::InvalidArgumentError(
+        absl::StrCat(path, ": expected ", expected, ", got ",
+                     key.empty() ? std::string(object_.type_name())
+                                 : (object_.contains(key) ? object_.at(key).dump() : "nothing")));
   }
   const Json& object_;
   std::string where_;
@@ -268,8 +268,11 @@ absl::Status ReadEpochs(const std::string& path, std::vector<EpochMetrics>* epoc
 }
 
 // Reads the sub-run's own files (subrun.json, weight_coverage.json, metrics.csv).
+// Weight-coverage exceptions as (sub-run, message) pairs.
+using CoverageNotes = std::vector<std::pair<std::string, std::string>>;
+
 absl::Status ReadSubrunFolder(SubrunResult* s, std::string* backbone, std::string* libtorch,
-                              Study* study) {
+                              CoverageNotes* coverage, Study* study) {
   const std::string json_path = s->subrun_dir + "/subrun.json";
   if (fs::exists(json_path)) {
     GENESIS_ASSIGN_OR_RETURN(Json json, ReadJson(json_path));
@@ -289,10 +292,10 @@ absl::Status ReadSubrunFolder(SubrunResult* s, std::string* backbone, std::strin
     Fields f(json, coverage_path + ": ");
     const std::vector<std::string> allowed = f.Strings("allowed");
     if (!allowed.empty()) {
-      AddWarning(study, "weight coverage", coverage_path,
-                 absl::StrCat(s->subrun, ": ", allowed.size(),
-                              " parameter(s) not loaded from ", f.String("source"),
-                              " (allowed exceptions): ", absl::StrJoin(allowed, ", ")));
+      coverage->emplace_back(
+          s->subrun,
+          absl::StrCat(allowed.size(), " parameter(s) not loaded from ", f.String("source"),
+                       " (allowed exceptions): ", absl::StrJoin(allowed, ", ")));
     }
     GENESIS_RETURN_IF_ERROR(f.status());
   }
@@ -361,9 +364,9 @@ absl::Status ReadSubrunStatuses(const std::string& transfer_dir, StudyRow* row, 
   for (const auto& r : table.rows) {
     ++counts[r[init]][r[status]];
     if (r[status] != "done") {
-      AddWarning(study, "sub-run", path,
-                 absl::StrCat(subrun >= 0 ? r[subrun] : r[init], ": status ", r[status],
-                              " (no results)"));
+      AddWarning(
+          study, "sub-run", path,
+          absl::StrCat(subrun >= 0 ? r[subrun] : r[init], ": status ", r[status], " (no results)"));
     }
   }
   for (const auto& [initializer, by_status] : counts) {
@@ -372,8 +375,8 @@ absl::Status ReadSubrunStatuses(const std::string& transfer_dir, StudyRow* row, 
       if (name != "done") parts.push_back(absl::StrCat(n, " sub-run(s) ", name));
     }
     if (!parts.empty()) {
-      row->not_run_reasons[initializer] = absl::StrCat(absl::StrJoin(parts, ", "), " (",
-                                                       "subruns.csv)");
+      row->not_run_reasons[initializer] =
+          absl::StrCat(absl::StrJoin(parts, ", "), " (", "subruns.csv)");
     }
   }
   return absl::OkStatus();
@@ -397,10 +400,9 @@ absl::Status ReadLeakage(const std::string& transfer_dir, const std::string& dat
   return absl::OkStatus();
 }
 
-absl::StatusOr<StudyRow> ReadEvaluation(const std::string& run_dir,
-                                        const std::string& evaluate_dir,
-                                        const std::string& previous_transfer,
-                                        std::string* libtorch, Study* study) {
+absl::StatusOr<StudyRow> ReadEvaluation(const std::string& run_dir, const std::string& evaluate_dir,
+                                        const std::string& previous_transfer, std::string* libtorch,
+                                        Study* study) {
   const std::string path = evaluate_dir + "/evaluation.json";
   if (!fs::exists(path)) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -417,9 +419,9 @@ absl::StatusOr<StudyRow> ReadEvaluation(const std::string& run_dir,
   row.alpha = f.Number("alpha").value_or(0.05);
   row.transfer_dir = ResolveTransferDir(f.String("transfer_dir"), run_dir, previous_transfer);
   if (row.transfer_dir.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        path, ": transfer_dir '", f.String("transfer_dir"),
-        "' not found and no transfer stage precedes ", evaluate_dir));
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": transfer_dir '", f.String("transfer_dir"),
+                     "' not found and no transfer stage precedes ", evaluate_dir));
   }
   // task.json names the dataset.
   const std::string task_path = row.transfer_dir + "/task.json";
@@ -481,11 +483,23 @@ absl::StatusOr<StudyRow> ReadEvaluation(const std::string& run_dir,
   GENESIS_RETURN_IF_ERROR(f.status());
   if (row.subruns.empty() && row.summary.empty()) {
     return absl::FailedPreconditionError(
-        absl::StrCat(path, ": no sub-runs and no summary; nothing to report (did the transfer "
-                     "stage in ", row.transfer_dir, " finish any sub-run?)"));
+        absl::StrCat(path,
+                     ": no sub-runs and no summary; nothing to report (did the transfer "
+                     "stage in ",
+                     row.transfer_dir, " finish any sub-run?)"));
   }
+  CoverageNotes coverage;
   for (SubrunResult& s : row.subruns) {
-    GENESIS_RETURN_IF_ERROR(ReadSubrunFolder(&s, &row.backbone, libtorch, study));
+    GENESIS_RETURN_IF_ERROR(ReadSubrunFolder(&s, &row.backbone, libtorch, &coverage, study));
+  }
+  // One warning per distinct exception, naming the sub-runs it concerns.
+  std::map<std::string, std::vector<std::string>> by_message;
+  for (const auto& [subrun, message] : coverage) by_message[message].push_back(subrun);
+  for (const auto& [message, subruns] : by_message) {
+    AddWarning(study, "weight coverage",
+               absl::StrCat(row.transfer_dir, "/subruns/*/weight_coverage.json"),
+               absl::StrCat(subruns.size(), " sub-run(s) (", absl::StrJoin(subruns, ", "),
+                            "): ", message));
   }
   if (row.backbone.empty()) row.backbone = "unknown backbone";
   row.label = absl::StrCat(row.dataset, " (", row.task, ") \xC3\x97 ", row.backbone);
@@ -552,14 +566,16 @@ absl::Status LoadRun(const std::string& run_dir, Study* study, std::vector<std::
   for (const std::string& t : transfers) {
     if (evaluated.count(t) == 0) {
       return absl::FailedPreconditionError(absl::StrCat(
-          t, " has no evaluation: run the evaluate stage (stage { evaluate {} }) after this "
-             "transfer stage; the report presents evaluation.json and computes no metrics"));
+          t,
+          " has no evaluation: run the evaluate stage (stage { evaluate {} }) after this "
+          "transfer stage; the report presents evaluation.json and computes no metrics"));
     }
   }
   if (transfers.empty() && evaluated.empty() && !has_pretrain) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        run_dir, ": no evaluate stage output (NN_evaluate/evaluation.json) and no pretraining "
-                 "to report; run the transfer and evaluate stages first"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(run_dir,
+                     ": no evaluate stage output (NN_evaluate/evaluation.json) and no pretraining "
+                     "to report; run the transfer and evaluate stages first"));
   }
   std::sort(provenance.subrun_seeds.begin(), provenance.subrun_seeds.end());
   provenance.subrun_seeds.erase(
@@ -577,13 +593,13 @@ absl::Status CheckAndLabelRows(Study* study) {
   for (const StudyRow& row : study->rows) {
     ++per_key[{row.dataset, row.backbone}];
     for (const SubrunResult& s : row.subruns) {
-      auto [it, inserted] = owner.emplace(std::make_tuple(row.dataset, row.backbone, s.subrun),
-                                          &row);
+      auto [it, inserted] =
+          owner.emplace(std::make_tuple(row.dataset, row.backbone, s.subrun), &row);
       if (!inserted) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "sub-run ", s.subrun, " of ", row.label, " appears twice: in ",
-            it->second->evaluate_dir, " and in ", row.evaluate_dir,
-            "; pass each run folder once, or evaluate the shards together"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("sub-run ", s.subrun, " of ", row.label, " appears twice: in ",
+                         it->second->evaluate_dir, " and in ", row.evaluate_dir,
+                         "; pass each run folder once, or evaluate the shards together"));
       }
     }
   }
@@ -648,8 +664,7 @@ std::vector<std::string> StudyRow::Initializers() const {
   return out;
 }
 
-const SummaryEntry* StudyRow::Summary(const std::string& initializer,
-                                      double label_fraction) const {
+const SummaryEntry* StudyRow::Summary(const std::string& initializer, double label_fraction) const {
   for (const SummaryEntry& e : summary) {
     if (e.initializer == initializer && std::abs(e.label_fraction - label_fraction) < 1e-9) {
       return &e;
@@ -731,8 +746,6 @@ std::string InitializerTitle(const std::string& initializer) {
   return out;
 }
 
-std::string FractionText(double label_fraction) {
-  return absl::StrFormat("%g", label_fraction);
-}
+std::string FractionText(double label_fraction) { return absl::StrFormat("%g", label_fraction); }
 
 }  // namespace genesis

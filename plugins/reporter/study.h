@@ -35,8 +35,8 @@ struct Interval {
 struct SummaryEntry {
   std::string initializer;
   double label_fraction = 1;
-  std::optional<double> auc;          // Pooled over folds (per seed, then averaged).
-  std::optional<Interval> auc_ci95;   // DeLong 95% CI of the pooled AUC.
+  std::optional<double> auc;         // Pooled over folds (per seed, then averaged).
+  std::optional<Interval> auc_ci95;  // DeLong 95% CI of the pooled AUC.
   std::optional<double> fold_auc_mean, fold_auc_sd;
   int n_folds = 0;
   std::optional<double> seed_auc_mean, seed_auc_sd;
@@ -76,9 +76,9 @@ struct SubrunResult {
   std::optional<double> cpm;
   std::map<std::string, double> froc;  // "0.125" -> sensitivity.
   std::optional<double> best_epoch, best_val_auc;
-  std::string roc_csv, froc_csv;       // Absolute; empty when the evaluation names none.
-  std::string subrun_dir;              // <transfer>/subruns/<subrun>
-  std::vector<EpochMetrics> epochs;    // From metrics.csv (empty when absent).
+  std::string roc_csv, froc_csv;     // Absolute; empty when the evaluation names none.
+  std::string subrun_dir;            // <transfer>/subruns/<subrun>
+  std::vector<EpochMetrics> epochs;  // From metrics.csv (empty when absent).
 };
 
 struct ReportWarning {
@@ -90,7 +90,7 @@ struct ReportWarning {
 // One row of the Fig 5.1 table: the evaluated sub-runs of one dataset x backbone.
 struct StudyRow {
   std::string dataset, task, backbone;
-  std::string label;            // "LUNA16 (luna16) x unet_vgg16" [+ " -- run <name>"].
+  std::string label;  // "LUNA16 (luna16) x unet_vgg16" [+ " -- run <name>"].
   std::string run_dir, transfer_dir, evaluate_dir;
   double alpha = 0.05;
   std::vector<SummaryEntry> summary;
@@ -116,8 +116,8 @@ struct StudyRow {
 // One cell of the Fig 5.1 table: an initialisation of a row at the row's main label fraction.
 struct Fig51Cell {
   std::string initializer;
-  const SummaryEntry* summary = nullptr;  // nullptr: not run.
-  std::string not_run_reason;             // Set when summary is nullptr.
+  const SummaryEntry* summary = nullptr;            // nullptr: not run.
+  std::string not_run_reason;                       // Set when summary is nullptr.
   std::vector<Comparison> vs_scratch, vs_imagenet;  // Pooled, oriented initializer - other.
 };
 Fig51Cell MakeFig51Cell(const StudyRow& row, const std::string& initializer);

@@ -36,12 +36,8 @@ Json Pair(const std::optional<Interval>& i) {
 std::string Num(const std::optional<double>& v) {
   return v ? absl::StrFormat("%.10g", *v) : std::string();
 }
-std::string Low(const std::optional<Interval>& i) {
-  return i ? Num(i->low) : std::string();
-}
-std::string High(const std::optional<Interval>& i) {
-  return i ? Num(i->high) : std::string();
-}
+std::string Low(const std::optional<Interval>& i) { return i ? Num(i->low) : std::string(); }
+std::string High(const std::optional<Interval>& i) { return i ? Num(i->high) : std::string(); }
 std::string Bool(const std::optional<bool>& b) {
   return b ? (*b ? "true" : "false") : std::string();
 }
@@ -167,13 +163,13 @@ Json StudyJson(const Study& study) {
     r["run_dir"] = run.run_dir;
     r["experiment_seed"] = run.experiment_seed ? Json(*run.experiment_seed) : Json(nullptr);
     r["subrun_seeds"] = run.subrun_seeds;
-    r["libtorch_version"] = run.libtorch_version.empty() ? Json(nullptr)
-                                                          : Json(run.libtorch_version);
+    r["libtorch_version"] =
+        run.libtorch_version.empty() ? Json(nullptr) : Json(run.libtorch_version);
     r["stages"] = Json::array();
     for (const StageRecord& s : run.stages) {
-      r["stages"].push_back({{"folder", s.folder},
-                             {"fingerprint", s.fingerprint.empty() ? Json(nullptr)
-                                                                   : Json(s.fingerprint)}});
+      r["stages"].push_back(
+          {{"folder", s.folder},
+           {"fingerprint", s.fingerprint.empty() ? Json(nullptr) : Json(s.fingerprint)}});
     }
     provenance["runs"].push_back(r);
   }
@@ -182,18 +178,39 @@ Json StudyJson(const Study& study) {
 }
 
 std::string Fig51Csv(const Study& study) {
-  std::string out = CsvLine(
-      {"row", "dataset", "task", "backbone", "label_fraction", "initializer", "status",
-       "reason", "auc", "auc_ci_low", "auc_ci_high", "fold_auc_mean", "fold_auc_sd", "n_folds",
-       "n_seeds", "delta_vs_scratch", "delta_vs_scratch_ci_low", "delta_vs_scratch_ci_high",
-       "p_vs_scratch", "significant_vs_scratch", "delta_vs_imagenet", "delta_vs_imagenet_ci_low",
-       "delta_vs_imagenet_ci_high", "p_vs_imagenet", "significant_vs_imagenet", "seed"});
+  std::string out = CsvLine({"row",
+                             "dataset",
+                             "task",
+                             "backbone",
+                             "label_fraction",
+                             "initializer",
+                             "status",
+                             "reason",
+                             "auc",
+                             "auc_ci_low",
+                             "auc_ci_high",
+                             "fold_auc_mean",
+                             "fold_auc_sd",
+                             "n_folds",
+                             "n_seeds",
+                             "delta_vs_scratch",
+                             "delta_vs_scratch_ci_low",
+                             "delta_vs_scratch_ci_high",
+                             "p_vs_scratch",
+                             "significant_vs_scratch",
+                             "delta_vs_imagenet",
+                             "delta_vs_imagenet_ci_low",
+                             "delta_vs_imagenet_ci_high",
+                             "p_vs_imagenet",
+                             "significant_vs_imagenet",
+                             "seed"});
   const std::vector<std::string> initializers = StudyInitializers(study);
   for (const StudyRow& row : study.rows) {
     for (const std::string& init : initializers) {
       const Fig51Cell cell = MakeFig51Cell(row, init);
-      std::vector<std::string> base = {row.label, row.dataset, row.task, row.backbone,
-                                       FractionText(row.MainLabelFraction()), init};
+      std::vector<std::string> base = {
+          row.label, row.dataset, row.task, row.backbone, FractionText(row.MainLabelFraction()),
+          init};
       if (cell.summary == nullptr) {
         base.insert(base.end(), {"not run", cell.not_run_reason});
         base.resize(26);
@@ -201,9 +218,9 @@ std::string Fig51Csv(const Study& study) {
         continue;
       }
       const SummaryEntry& e = *cell.summary;
-      base.insert(base.end(), {"run", "", Num(e.auc), Low(e.auc_ci95), High(e.auc_ci95),
-                               Num(e.fold_auc_mean), Num(e.fold_auc_sd),
-                               absl::StrCat(e.n_folds), absl::StrCat(e.n_seeds)});
+      base.insert(base.end(),
+                  {"run", "", Num(e.auc), Low(e.auc_ci95), High(e.auc_ci95), Num(e.fold_auc_mean),
+                   Num(e.fold_auc_sd), absl::StrCat(e.n_folds), absl::StrCat(e.n_seeds)});
       // One line per seed of the comparisons (usually one).
       const size_t lines = std::max<size_t>({1, cell.vs_scratch.size(), cell.vs_imagenet.size()});
       for (size_t k = 0; k < lines; ++k) {
@@ -228,19 +245,50 @@ std::string Fig51Csv(const Study& study) {
 }
 
 std::string FoldsCsv(const Study& study) {
-  std::string out = CsvLine({"row", "dataset", "task", "backbone", "subrun", "initializer",
-                             "fold", "fold_name", "seed", "label_fraction", "auc", "auc_ci_low",
-                             "auc_ci_high", "n_pos", "n_neg", "sensitivity_youden",
-                             "specificity_youden", "accuracy_youden", "cpm", "best_epoch",
+  std::string out = CsvLine({"row",
+                             "dataset",
+                             "task",
+                             "backbone",
+                             "subrun",
+                             "initializer",
+                             "fold",
+                             "fold_name",
+                             "seed",
+                             "label_fraction",
+                             "auc",
+                             "auc_ci_low",
+                             "auc_ci_high",
+                             "n_pos",
+                             "n_neg",
+                             "sensitivity_youden",
+                             "specificity_youden",
+                             "accuracy_youden",
+                             "cpm",
+                             "best_epoch",
                              "best_val_auc"});
   for (const StudyRow& row : study.rows) {
     for (const SubrunResult& s : row.subruns) {
-      out += CsvLine({row.label, row.dataset, row.task, row.backbone, s.subrun, s.initializer,
-                      absl::StrCat(s.fold), s.fold_name, absl::StrCat(s.seed),
-                      FractionText(s.label_fraction), Num(s.auc), Low(s.auc_ci95),
-                      High(s.auc_ci95), Num(s.n_pos), Num(s.n_neg), Num(s.sensitivity_youden),
-                      Num(s.specificity_youden), Num(s.accuracy_youden), Num(s.cpm),
-                      Num(s.best_epoch), Num(s.best_val_auc)});
+      out += CsvLine({row.label,
+                      row.dataset,
+                      row.task,
+                      row.backbone,
+                      s.subrun,
+                      s.initializer,
+                      absl::StrCat(s.fold),
+                      s.fold_name,
+                      absl::StrCat(s.seed),
+                      FractionText(s.label_fraction),
+                      Num(s.auc),
+                      Low(s.auc_ci95),
+                      High(s.auc_ci95),
+                      Num(s.n_pos),
+                      Num(s.n_neg),
+                      Num(s.sensitivity_youden),
+                      Num(s.specificity_youden),
+                      Num(s.accuracy_youden),
+                      Num(s.cpm),
+                      Num(s.best_epoch),
+                      Num(s.best_val_auc)});
     }
   }
   return out;
@@ -252,24 +300,23 @@ std::string LabelEfficiencyCsv(const Study& study) {
   for (const StudyRow& row : study.rows) {
     for (const SummaryEntry& e : row.summary) {
       out += CsvLine({row.label, e.initializer, FractionText(e.label_fraction), Num(e.auc),
-                      Low(e.auc_ci95), High(e.auc_ci95), Num(e.fold_auc_mean),
-                      Num(e.fold_auc_sd)});
+                      Low(e.auc_ci95), High(e.auc_ci95), Num(e.fold_auc_mean), Num(e.fold_auc_sd)});
     }
   }
   return out;
 }
 
 std::string ComparisonsCsv(const Study& study) {
-  std::string out = CsvLine({"row", "a", "b", "label_fraction", "scope", "seed", "auc_a",
-                             "auc_b", "delta", "delta_ci_low", "delta_ci_high", "p_value",
-                             "significant", "alpha", "method", "sentence"});
+  std::string out = CsvLine({"row", "a", "b", "label_fraction", "scope", "seed", "auc_a", "auc_b",
+                             "delta", "delta_ci_low", "delta_ci_high", "p_value", "significant",
+                             "alpha", "method", "sentence"});
   for (const StudyRow& row : study.rows) {
     for (const Comparison& c : row.comparisons) {
       out += CsvLine({row.label, c.a, c.b, FractionText(c.label_fraction), c.scope,
-                      c.seed ? absl::StrCat(*c.seed) : "", Num(c.auc_a), Num(c.auc_b),
-                      Num(c.delta), Low(c.delta_ci95), High(c.delta_ci95), Num(c.p_value),
-                      Bool(IsSignificant(c, row.alpha)), absl::StrFormat("%g", row.alpha),
-                      c.method, SignificanceSentence(c, row.alpha)});
+                      c.seed ? absl::StrCat(*c.seed) : "", Num(c.auc_a), Num(c.auc_b), Num(c.delta),
+                      Low(c.delta_ci95), High(c.delta_ci95), Num(c.p_value),
+                      Bool(IsSignificant(c, row.alpha)), absl::StrFormat("%g", row.alpha), c.method,
+                      SignificanceSentence(c, row.alpha)});
     }
   }
   return out;
