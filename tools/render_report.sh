@@ -7,6 +7,8 @@
 # runs without network use (no first-run, sync, component updates or background fetches) in a
 # throw-away profile. It installs nothing: without Chromium it says how to install it
 # (`apt-get install -y chromium`) and exits with code 3. Exit code 1: rendering failed.
+# --run-all-compositor-stages-before-draw and a virtual-time budget make Chromium paint the
+# whole page before the screenshot (without them, text near the bottom was sometimes cut).
 set -euo pipefail
 
 if [[ $# -lt 2 || $# -gt 4 ]]; then
@@ -45,7 +47,8 @@ rm -f "$out_abs"
 log="$profile/chromium.log"
 if ! timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-quic \
     --no-first-run --disable-background-networking --disable-component-update --disable-sync \
-    --hide-scrollbars --user-data-dir="$profile" --screenshot="$out_abs" \
+    --hide-scrollbars --run-all-compositor-stages-before-draw --virtual-time-budget=5000 \
+    --user-data-dir="$profile" --screenshot="$out_abs" \
     --window-size="$width,$height" "file://$page_abs" >"$log" 2>&1 || [[ ! -s "$out_abs" ]]; then
   echo "$0: Chromium failed to render $page:" >&2
   tail -n 20 "$log" >&2

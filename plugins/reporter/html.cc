@@ -9,6 +9,7 @@
 // ImageNet), the significance of every comparison in words, label efficiency, per-fold tables,
 // charts, warnings (skipped inputs, collapse, weight coverage, leakage, evaluation) and
 // provenance (commit, library versions, seeds, stage fingerprints, resolved configs).
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <set>
@@ -401,7 +402,15 @@ class HtmlWriter {
   void Figures() {
     absl::StrAppend(&out_, "<section id=\"figures\"><h2>Charts</h2>");
     for (size_t r = 0; r < study_.rows.size(); ++r) {
-      absl::StrAppend(&out_, "<h3>", E(study_.rows[r].label), "</h3><div class=\"figs\">");
+      absl::StrAppend(&out_, "<h3>", E(study_.rows[r].label), "</h3>");
+      if (std::none_of(figures_.figures.begin(), figures_.figures.end(),
+                       [&](const genesis::Figure& f) { return f.row == static_cast<int>(r); })) {
+        absl::StrAppend(&out_,
+                        "<p class=\"note\">No charts: the evaluation names no curve "
+                        "files and the sub-runs have no metrics.csv.</p>");
+        continue;
+      }
+      absl::StrAppend(&out_, "<div class=\"figs\">");
       int details = 0;
       for (const genesis::Figure& f : figures_.figures) {
         if (f.row != static_cast<int>(r)) continue;
