@@ -4,6 +4,7 @@
 // several run folders merge into one table; missing or duplicated inputs are clear errors.
 #include "core/reporter.h"
 
+#include <cstring>
 #include <filesystem>
 #include <regex>
 #include <string>
@@ -316,6 +317,54 @@ TEST_F(ReporterTest, MissingCurveFileBecomesAWarningNotAFailure) {
   ASSERT_TRUE(Report({run}, out, {"html"}).ok());
   const std::string html = Read(out + "/report.html");
   EXPECT_NE(html.find("scratch_fold0_seed42_frac1: curve not drawn"), std::string::npos);
+}
+
+TEST_F(ReporterTest, AMovedRunFolderStillFindsItsTransferStage) {
+  const std::string run = Run("before");
+  const std::string moved = (root_ / "after").string();
+  fs::rename(run, moved);  // evaluation.json still names <before>/02_transfer
+  const std::string out = (root_ / "report").string();
+  ASSERT_TRUE(Report({moved}, out, {"tables"}).ok());
+  const nlohmann::json report = nlohmann::json::parse(Read(out + "/report.json"));
+  EXPECT_EQ(report["rows"][0]["transfer_dir"], moved + "/02_transfer");
+  EXPECT_EQ(report["rows"][0]["backbone"], "unet_vgg16");
+  EXPECT_EQ(report["rows"][0]["folds"][0]["best_epoch"], 6);
+}
+
+TEST_F(ReporterTest, PretrainingOnlyRunReportsItsLossCurveAndNoTable) {
+  const std::string run = Run("pretrain_only");
+  fs::remove_all(run + "/02_transfer");
+  fs::remove_all(run + "/03_evaluate");
+  const std::string out = (root_ / "report").string();
+  ASSERT_TRUE(Report({run}, out, {"html", "plots"}).ok());
+  const std::string html = Read(out + "/report.html");
+  EXPECT_NE(html.find("only pretraining is reported below"), std::string::npos);
+  EXPECT_NE(html.find("<h3>Pretraining</h3>"), std::string::npos);
+  EXPECT_TRUE(fs::exists(out + "/plots/pretrain_loss_0.png"));
+}
+
+TEST_F(ReporterTest, CleanInputsSayThereAreNoWarnings) {
+  const std::string run = Run("clean");
+  fs::remove(run + "/00_corpus/skipped.csv");
+  fs::remove(run + "/01_pretrain/metrics.csv");
+  fs::remove(run + "/02_transfer/leakage.csv");
+  std::string subruns = Read(run + "/02_transfer/subruns.csv");
+  subruns = std::regex_replace(subruns, std::regex("imagenet[^\\n]*failed\\n"), "");
+  ASSERT_TRUE(WriteFileAtomically(run + "/02_transfer/subruns.csv", subruns).ok());
+  for (const auto& entry : fs::recursive_directory_iterator(run + "/02_transfer/subruns")) {
+    if (entry.path().filename() == "weight_coverage.json") fs::remove(entry.path());
+  }
+  std::string evaluation = Read(run + "/03_evaluate/evaluation.json");
+  evaluation.replace(evaluation.find(kEvaluationWarning), strlen(kEvaluationWarning), "");
+  evaluation = std::regex_replace(evaluation, std::regex("\\[\"\"\\]"), "[]");
+  ASSERT_TRUE(WriteFileAtomically(run + "/03_evaluate/evaluation.json", evaluation).ok());
+  const std::string out = (root_ / "report").string();
+  ASSERT_TRUE(Report({run}, out, {"html"}).ok());
+  const std::string html = Read(out + "/report.html");
+  EXPECT_NE(html.find("<p>None: no skipped inputs, no collapse warnings"), std::string::npos);
+  EXPECT_NE(html.find("Warnings (0)"), std::string::npos);
+  // ImageNet is no longer listed at all: its column says it was not configured.
+  EXPECT_NE(html.find("not configured in this run"), std::string::npos);
 }
 
 TEST_F(ReporterTest, BadReporterOptionsAreRejected) {
