@@ -313,6 +313,52 @@ Point Clamp(const Axes& axes, Point p) {
   return p;
 }
 
+// Clips segment a-b to the plot area (Liang-Barsky); false when it lies outside.
+bool ClipSegment(const Axes& axes, Point* a, Point* b) {
+  const double dx = b->x - a->x, dy = b->y - a->y;
+  double t0 = 0, t1 = 1;
+  const double p[4] = {-dx, dx, -dy, dy};
+  const double q[4] = {a->x - axes.left, axes.left + axes.width - a->x, a->y - axes.top,
+                       axes.top + axes.height - a->y};
+  for (int i = 0; i < 4; ++i) {
+    if (p[i] == 0) {
+      if (q[i] < 0) return false;
+      continue;
+    }
+    const double t = q[i] / p[i];
+    if (p[i] < 0) {
+      t0 = std::max(t0, t);
+    } else {
+      t1 = std::min(t1, t);
+    }
+    if (t0 > t1) return false;
+  }
+  const Point start{a->x + t0 * dx, a->y + t0 * dy}, end{a->x + t1 * dx, a->y + t1 * dy};
+  *a = start;
+  *b = end;
+  return true;
+}
+
+// A polyline cut to the plot area: the visible pieces.
+std::vector<std::vector<Point>> ClipPolyline(const Axes& axes, const std::vector<Point>& run) {
+  std::vector<std::vector<Point>> pieces(1);
+  for (size_t i = 1; i < run.size(); ++i) {
+    Point a = run[i - 1], b = run[i];
+    if (!ClipSegment(axes, &a, &b)) {
+      if (!pieces.back().empty()) pieces.emplace_back();
+      continue;
+    }
+    const bool a_moved = !(a.x == run[i - 1].x && a.y == run[i - 1].y);
+    if (a_moved && !pieces.back().empty()) pieces.emplace_back();
+    if (pieces.back().empty()) pieces.back().push_back(a);
+    pieces.back().push_back(b);
+    const bool b_moved = !(b.x == run[i].x && b.y == run[i].y);
+    if (b_moved) pieces.emplace_back();
+  }
+  if (run.size() == 1) pieces.back().push_back(run[0]);
+  return pieces;
+}
+
 void DrawLegend(const Plot& plot, Canvas& canvas, const Axes& axes) {
   if (plot.legend == LegendPosition::kNone) return;
   std::vector<int> entries;
@@ -410,11 +456,13 @@ void DrawPlot(const Plot& plot, Canvas& canvas, int width, int height) {
     const PlotSeries& s = plot.series[i];
     const Rgb color = s.color.value_or(PaletteColor(static_cast<int>(i)));
     for (const auto& run : Runs(plot, axes, s.x, s.y)) {
-      std::vector<Point> clamped;
-      for (const Point& p : run) clamped.push_back(Clamp(axes, p));
-      canvas.Polyline(clamped, color, s.line_width, s.dashed);
+      for (const auto& piece : ClipPolyline(axes, run)) {
+        if (piece.size() >= 2) canvas.Polyline(piece, color, s.line_width, s.dashed);
+      }
       if (s.markers || run.size() == 1) {
-        for (const Point& p : clamped) canvas.Dot(p, 3.5, color);
+        for (const Point& p : run) {
+          if (Clamp(axes, p).x == p.x && Clamp(axes, p).y == p.y) canvas.Dot(p, 3.5, color);
+        }
       }
     }
   }

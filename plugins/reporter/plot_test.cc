@@ -136,3 +136,28 @@ TEST(HtmlEscapeTest, EscapesMarkupCharacters) {
 
 }  // namespace
 }  // namespace genesis
+
+namespace genesis {
+namespace {
+
+TEST(PlotSvgTest, LinesAreClippedToThePlotAreaNotClamped) {
+  Plot plot;
+  plot.x_min = 0;
+  plot.x_max = 1;
+  plot.y_min = 0;
+  plot.y_max = 1;
+  PlotSeries s;
+  s.x = {-1, 0.5, 2};  // leaves the area on both sides
+  s.y = {0.5, 0.5, 0.5};
+  plot.series.push_back(s);
+  const std::string svg = PlotSvg(plot, 400, 300);
+  // One horizontal piece from the left edge (x = 74) to the right edge (x = 400 - 18).
+  const size_t at = svg.find("<polyline fill=\"none\" stroke=\"rgb(0,114,178)\"");
+  ASSERT_NE(at, std::string::npos);
+  const std::string line = svg.substr(at, svg.find("/>", at) - at);
+  EXPECT_NE(line.find("points=\"74.0,"), std::string::npos) << line;
+  EXPECT_NE(line.find(" 382.0,"), std::string::npos) << line;
+}
+
+}  // namespace
+}  // namespace genesis
