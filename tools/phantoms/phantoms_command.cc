@@ -9,13 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "core/command.h"
 #include "tools/phantoms/phantoms.h"
 
-ABSL_FLAG(std::string, out, "", "genesis phantoms: output folder (created)");
+ABSL_DECLARE_FLAG(std::string, out);  // Defined in core/command.cc.
 ABSL_FLAG(uint64_t, seed, 0, "genesis phantoms: random seed; same seed, same bytes");
 ABSL_FLAG(int, luna_scans, 30, "genesis phantoms: CT scans in the LUNA16 layout (>= 10; 0 = none)");
 ABSL_FLAG(int, mura_patients, 60, "genesis phantoms: patients in the MURA layout (>= 2; 0 = none)");
