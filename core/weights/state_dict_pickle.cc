@@ -224,6 +224,7 @@ class Unpickler {
     const bool known = full == "collections.OrderedDict" ||
                        full == "torch._utils._rebuild_tensor_v2" ||
                        full == "torch._utils._rebuild_parameter" ||
+                       full == "torch.jit._pickle.restore_type_tag" ||
                        (module == "torch" && StorageDtypeOf(name, &dtype));
     if (!known) {
       return Error(absl::StrCat(
@@ -276,6 +277,10 @@ class Unpickler {
     if (callable->s == "collections.OrderedDict") {
       if (!a.empty()) return Error("collections.OrderedDict called with arguments");
       return Make(Obj::kDict);
+    }
+    if (callable->s == "torch.jit._pickle.restore_type_tag") {  // torch::pickle_save's dicts.
+      if (a.size() != 2) return Error("torch.jit._pickle.restore_type_tag expects (object, type)");
+      return a[0];
     }
     if (callable->s == "torch._utils._rebuild_parameter") {
       if (a.empty() || a[0]->kind != Obj::kTensor) {

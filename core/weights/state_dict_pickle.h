@@ -10,7 +10,8 @@
 // Understood: protocol 2-4 opcodes torch.save and torch::pickle_save emit (PROTO, FRAME, GLOBAL,
 // STACK_GLOBAL, memo PUT/GET, MARK, tuples, lists, dicts, ints, floats, strings, bools, None,
 // REDUCE, BUILD, BINPERSID, STOP), the globals collections.OrderedDict,
-// torch._utils._rebuild_tensor_v2 / _rebuild_parameter and torch.<Dtype>Storage. Anything else
+// torch._utils._rebuild_tensor_v2 / _rebuild_parameter, torch.jit._pickle.restore_type_tag
+// (torch::pickle_save's typed dicts) and torch.<Dtype>Storage. Anything else
 // is an InvalidArgument naming the source, the byte offset and the opcode or global -- never a
 // crash. Every length and count read from the file is bounded by the bytes actually present.
 #ifndef GENESIS_CORE_WEIGHTS_STATE_DICT_PICKLE_H_
