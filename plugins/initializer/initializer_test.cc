@@ -4,6 +4,7 @@
 // allowed, which the report records; the 1 -> 3 channel policy.
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
+#include <torch/serialize/output-archive.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -136,7 +137,11 @@ TEST(SelfSupervisedTest, LoadsTheTrainersEncoderExportExactly) {
   const std::string pretrain = TempDir("ssl_pretrain");
   auto pretrained = Net("unet_vgg16");
   for (auto& b : pretrained->encoder()->named_buffers()) {
-    if (b.value().is_floating_point()) b.value().uniform_(0.5, 1.5);
+    if (b.value().is_floating_point()) {
+      b.value().uniform_(0.5, 1.5);
+    } else {
+      b.value().fill_(9);  // num_batches_tracked
+    }
   }
   ASSERT_TRUE(ExportEncoderStateDict(*pretrained->encoder(),
                                      pretrain + "/encoder_state_dict.pt").ok());
@@ -159,6 +164,39 @@ TEST(SelfSupervisedTest, LoadsTheTrainersEncoderExportExactly) {
                                              "\"unexpected\": 0, \"mismatched\": 0")))
       << *report;
   EXPECT_TRUE(Contains(*report, "\"ok\": true"));
+}
+
+// A checkpoint written like the trainer's (torch::serialize::OutputArchive with "model" and
+// "optimizer"): the encoder is taken with explicit strip_prefix / allow_unexpected.
+TEST(SelfSupervisedTest, LoadsTheEncoderOfAGenesisCheckpoint) {
+  const std::string dir = TempDir("checkpoint");
+  auto trained = Net("unet_resnet50");
+  for (auto& p : trained->named_parameters()) p.value().data().normal_();
+  {
+    torch::serialize::OutputArchive archive, model_archive, optimizer_archive;
+    trained->save(model_archive);
+    archive.write("model", model_archive);
+    optimizer_archive.write("step", at::ones({1}));
+    archive.write("optimizer", optimizer_archive);
+    archive.write("epoch", c10::IValue(int64_t{3}));
+    archive.save_to(dir + "/checkpoint_best.pt");
+  }
+  SelfSupervisedOptions options;
+  options.set_weights(dir + "/checkpoint_best.pt");
+  InitContext context;
+  context.report_path = dir + "/coverage.json";
+  auto net = Net("unet_resnet50");
+  absl::Status unprefixed = Make("self_supervised", options)->Initialize(*net, context);
+  EXPECT_EQ(unprefixed.code(), absl::StatusCode::kFailedPrecondition) << unprefixed;
+  options.set_strip_prefix("encoder.");
+  options.add_allow_unexpected("decoder.");
+  absl::Status status = Make("self_supervised", options)->Initialize(*net, context);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_TRUE(Same(Snapshot(*net->encoder()), Snapshot(*trained->encoder())));
+  auto report = ReadFile(context.report_path);
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(Contains(*report, "\"format\": \"genesis_checkpoint\"")) << *report;
+  EXPECT_TRUE(Contains(*report, "\"allowed\": [\"decoder.")) << *report;
 }
 
 TEST(SelfSupervisedTest, NoPretrainStageIsAClearError) {
