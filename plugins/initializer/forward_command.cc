@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/reflection.h"
 #include "absl/status/status.h"
@@ -35,10 +36,11 @@
 #include "core/weights/npy_float.h"
 #include "core/weights/weight_loader.h"
 
-// `--backbone` is the shared flag of `genesis bench` (core/bench.cc), read by name.
+// `--backbone` is the shared flag of `genesis bench` (core/bench.cc), read by name; `--output`
+// is the shared flag of core/command.cc.
+ABSL_DECLARE_FLAG(std::string, output);
 ABSL_FLAG(std::string, weights, "", "genesis forward: weight file (.pth, TorchScript, Genesis)");
 ABSL_FLAG(std::string, input, "", "genesis forward: float32 NCHW .npy batch");
-ABSL_FLAG(std::string, output, "", "genesis forward: .npy file for the encoder features");
 ABSL_FLAG(std::string, norm, "batch_norm", "genesis forward: normalization plugin");
 ABSL_FLAG(std::string, strip_prefix, "",
           "genesis forward: remove this prefix from weight names (e.g. module.)");
