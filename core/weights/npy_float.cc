@@ -58,7 +58,8 @@ absl::StatusOr<NpyArray> ReadNpyFloat32(const std::string& path) {
   } else if (descr == "'<f8'") {
     item_size = 8;
   } else {
-    return error(absl::StrCat("dtype ", descr, " unsupported; expected float32 ('<f4') or "
+    return error(absl::StrCat("dtype ", descr,
+                              " unsupported; expected float32 ('<f4') or "
                               "float64 ('<f8'), e.g. x.astype(numpy.float32)"));
   }
   if (DictValue(dict, "fortran_order") != "False") {
@@ -70,9 +71,8 @@ absl::StatusOr<NpyArray> ReadNpyFloat32(const std::string& path) {
   }
   NpyArray array;
   uint64_t count = 1;
-  for (absl::string_view part :
-       absl::StrSplit(absl::string_view(shape).substr(1, shape.size() - 2), ',',
-                      absl::SkipWhitespace())) {
+  for (absl::string_view part : absl::StrSplit(absl::string_view(shape).substr(1, shape.size() - 2),
+                                               ',', absl::SkipWhitespace())) {
     int64_t n = 0;
     if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(part), &n) || n < 0 ||
         (n > 0 && count > (uint64_t{1} << 40) / static_cast<uint64_t>(n))) {
@@ -102,8 +102,8 @@ absl::StatusOr<NpyArray> ReadNpyFloat32(const std::string& path) {
 absl::Status WriteNpyFloat32(const std::string& path, const NpyArray& array) {
   std::string shape = absl::StrJoin(array.shape, ", ");
   if (array.shape.size() == 1) shape += ",";
-  std::string header = absl::StrCat("{'descr': '<f4', 'fortran_order': False, 'shape': (",
-                                    shape, "), }");
+  std::string header =
+      absl::StrCat("{'descr': '<f4', 'fortran_order': False, 'shape': (", shape, "), }");
   const size_t unpadded = 10 + header.size() + 1;  // + '\n'
   header.append((64 - unpadded % 64) % 64, ' ');
   header += '\n';

@@ -36,16 +36,26 @@ int64_t StorageDtypeSize(StorageDtype dtype) {
 
 const char* StorageDtypeName(StorageDtype dtype) {
   switch (dtype) {
-    case StorageDtype::kFloat32: return "float32";
-    case StorageDtype::kFloat64: return "float64";
-    case StorageDtype::kFloat16: return "float16";
-    case StorageDtype::kBFloat16: return "bfloat16";
-    case StorageDtype::kInt64: return "int64";
-    case StorageDtype::kInt32: return "int32";
-    case StorageDtype::kInt16: return "int16";
-    case StorageDtype::kInt8: return "int8";
-    case StorageDtype::kUInt8: return "uint8";
-    case StorageDtype::kBool: return "bool";
+    case StorageDtype::kFloat32:
+      return "float32";
+    case StorageDtype::kFloat64:
+      return "float64";
+    case StorageDtype::kFloat16:
+      return "float16";
+    case StorageDtype::kBFloat16:
+      return "bfloat16";
+    case StorageDtype::kInt64:
+      return "int64";
+    case StorageDtype::kInt32:
+      return "int32";
+    case StorageDtype::kInt16:
+      return "int16";
+    case StorageDtype::kInt8:
+      return "int8";
+    case StorageDtype::kUInt8:
+      return "uint8";
+    case StorageDtype::kBool:
+      return "bool";
   }
   return "?";
 }
@@ -59,11 +69,11 @@ constexpr uint32_t kMaxMemo = uint32_t{1} << 24;
 
 bool StorageDtypeOf(absl::string_view storage_class, StorageDtype* dtype) {
   static const std::pair<absl::string_view, StorageDtype> kStorages[] = {
-      {"FloatStorage", StorageDtype::kFloat32},  {"DoubleStorage", StorageDtype::kFloat64},
-      {"HalfStorage", StorageDtype::kFloat16},   {"BFloat16Storage", StorageDtype::kBFloat16},
-      {"LongStorage", StorageDtype::kInt64},     {"IntStorage", StorageDtype::kInt32},
-      {"ShortStorage", StorageDtype::kInt16},    {"CharStorage", StorageDtype::kInt8},
-      {"ByteStorage", StorageDtype::kUInt8},     {"BoolStorage", StorageDtype::kBool},
+      {"FloatStorage", StorageDtype::kFloat32}, {"DoubleStorage", StorageDtype::kFloat64},
+      {"HalfStorage", StorageDtype::kFloat16},  {"BFloat16Storage", StorageDtype::kBFloat16},
+      {"LongStorage", StorageDtype::kInt64},    {"IntStorage", StorageDtype::kInt32},
+      {"ShortStorage", StorageDtype::kInt16},   {"CharStorage", StorageDtype::kInt8},
+      {"ByteStorage", StorageDtype::kUInt8},    {"BoolStorage", StorageDtype::kBool},
   };
   for (const auto& [name, d] : kStorages) {
     if (storage_class == name) {
@@ -78,14 +88,26 @@ struct Obj;
 using Ref = std::shared_ptr<Obj>;
 
 struct Obj {
-  enum Kind { kNone, kBool, kInt, kFloat, kStr, kBytes, kTuple, kList, kDict, kGlobal, kStorage,
-              kTensor };
+  enum Kind {
+    kNone,
+    kBool,
+    kInt,
+    kFloat,
+    kStr,
+    kBytes,
+    kTuple,
+    kList,
+    kDict,
+    kGlobal,
+    kStorage,
+    kTensor
+  };
   Kind kind = kNone;
   int64_t i = 0;
   double f = 0;
-  std::string s;  // kStr / kBytes text, kGlobal "module.name", kStorage key.
-  std::vector<Ref> items;                    // kTuple / kList.
-  std::vector<std::pair<Ref, Ref>> entries;  // kDict, in insertion order.
+  std::string s;           // kStr / kBytes text, kGlobal "module.name", kStorage key.
+  std::vector<Ref> items;  // kTuple / kList.
+  std::vector<std::pair<Ref, Ref>> entries;     // kDict, in insertion order.
   StorageDtype dtype = StorageDtype::kFloat32;  // kStorage.
   int64_t numel = 0;                            // kStorage.
   Ref storage;                                  // kTensor.
@@ -95,18 +117,30 @@ struct Obj {
 
 const char* KindName(Obj::Kind kind) {
   switch (kind) {
-    case Obj::kNone: return "None";
-    case Obj::kBool: return "bool";
-    case Obj::kInt: return "int";
-    case Obj::kFloat: return "float";
-    case Obj::kStr: return "str";
-    case Obj::kBytes: return "bytes";
-    case Obj::kTuple: return "tuple";
-    case Obj::kList: return "list";
-    case Obj::kDict: return "dict";
-    case Obj::kGlobal: return "global";
-    case Obj::kStorage: return "storage";
-    case Obj::kTensor: return "tensor";
+    case Obj::kNone:
+      return "None";
+    case Obj::kBool:
+      return "bool";
+    case Obj::kInt:
+      return "int";
+    case Obj::kFloat:
+      return "float";
+    case Obj::kStr:
+      return "str";
+    case Obj::kBytes:
+      return "bytes";
+    case Obj::kTuple:
+      return "tuple";
+    case Obj::kList:
+      return "list";
+    case Obj::kDict:
+      return "dict";
+    case Obj::kGlobal:
+      return "global";
+    case Obj::kStorage:
+      return "storage";
+    case Obj::kTensor:
+      return "tensor";
   }
   return "?";
 }
@@ -221,11 +255,10 @@ class Unpickler {
   absl::Status Global(const std::string& module, const std::string& name) {
     const std::string full = absl::StrCat(module, ".", name);
     StorageDtype dtype;
-    const bool known = full == "collections.OrderedDict" ||
-                       full == "torch._utils._rebuild_tensor_v2" ||
-                       full == "torch._utils._rebuild_parameter" ||
-                       full == "torch.jit._pickle.restore_type_tag" ||
-                       (module == "torch" && StorageDtypeOf(name, &dtype));
+    const bool known =
+        full == "collections.OrderedDict" || full == "torch._utils._rebuild_tensor_v2" ||
+        full == "torch._utils._rebuild_parameter" || full == "torch.jit._pickle.restore_type_tag" ||
+        (module == "torch" && StorageDtypeOf(name, &dtype));
     if (!known) {
       return Error(absl::StrCat(
           "unsupported global '", full,
@@ -251,8 +284,8 @@ class Unpickler {
       return Error(absl::StrCat(what, " is a ", KindName(o->kind), ", expected a tuple of ints"));
     }
     if (o->items.size() > kMaxDims) {
-      return Error(absl::StrCat(what, " has ", o->items.size(), " dimensions (max ", kMaxDims,
-                                ")"));
+      return Error(
+          absl::StrCat(what, " has ", o->items.size(), " dimensions (max ", kMaxDims, ")"));
     }
     std::vector<int64_t> v;
     for (const Ref& item : o->items) {
@@ -313,8 +346,7 @@ class Unpickler {
     if (pid->kind != Obj::kTuple || a.size() != 5 || a[0]->kind != Obj::kStr ||
         a[0]->s != "storage" || a[1]->kind != Obj::kGlobal || a[2]->kind != Obj::kStr ||
         a[4]->kind != Obj::kInt) {
-      return Error(
-          "persistent id is not ('storage', torch.<Dtype>Storage, key, location, numel)");
+      return Error("persistent id is not ('storage', torch.<Dtype>Storage, key, location, numel)");
     }
     Ref storage = Make(Obj::kStorage);
     absl::string_view cls = a[1]->s;
@@ -326,8 +358,7 @@ class Unpickler {
     const int64_t max_numel =
         std::numeric_limits<int64_t>::max() / 16 / StorageDtypeSize(storage->dtype);
     if (storage->numel < 0 || storage->numel > max_numel) {
-      return Error(absl::StrCat("storage '", storage->s, "' has an invalid size ",
-                                storage->numel));
+      return Error(absl::StrCat("storage '", storage->s, "' has an invalid size ", storage->numel));
     }
     return storage;
   }
@@ -462,8 +493,8 @@ class Unpickler {
       case 'C':     // SHORT_BINBYTES
       case 0x8e: {  // BINBYTES8
         const size_t width = (op_ == 0x8c || op_ == 'U' || op_ == 'C') ? 1
-                             : (op_ == 0x8d || op_ == 0x8e)              ? 8
-                                                                          : 4;
+                             : (op_ == 0x8d || op_ == 0x8e)            ? 8
+                                                                       : 4;
         GENESIS_ASSIGN_OR_RETURN(uint64_t n, ReadLittle<uint64_t>(width));
         Ref s = Make((op_ == 'B' || op_ == 'C' || op_ == 0x8e) ? Obj::kBytes : Obj::kStr);
         GENESIS_ASSIGN_OR_RETURN(s->s, ReadBytes(n));
@@ -475,8 +506,8 @@ class Unpickler {
         i->i = static_cast<int32_t>(v);
         return Push(std::move(i));
       }
-      case 'K':     // BININT1
-      case 'M': {   // BININT2
+      case 'K':    // BININT1
+      case 'M': {  // BININT2
         GENESIS_ASSIGN_OR_RETURN(uint32_t v, ReadLittle<uint32_t>(op_ == 'K' ? 1 : 2));
         Ref i = Make(Obj::kInt);
         i->i = v;
@@ -502,7 +533,7 @@ class Unpickler {
         std::memcpy(&f->f, &bits, sizeof(bits));
         return Push(std::move(f));
       }
-      case 0x88:  // NEWTRUE
+      case 0x88:    // NEWTRUE
       case 0x89: {  // NEWFALSE
         Ref b = Make(Obj::kBool);
         b->i = op_ == 0x88;
@@ -555,9 +586,9 @@ absl::Status CheckView(const PickledTensor& t, absl::string_view source) {
   if (t.storage_offset < 0) return error("has a negative storage offset");
   int64_t last = t.storage_offset;
   for (size_t d = 0; d < t.sizes.size(); ++d) {
-    if (t.sizes[d] == 0) return t.storage_offset <= t.storage_numel
-                                    ? absl::OkStatus()
-                                    : error("has a storage offset past its storage");
+    if (t.sizes[d] == 0)
+      return t.storage_offset <= t.storage_numel ? absl::OkStatus()
+                                                 : error("has a storage offset past its storage");
     int64_t step = 0;
     if (__builtin_mul_overflow(t.sizes[d] - 1, t.strides[d], &step) ||
         __builtin_add_overflow(last, step, &last)) {
@@ -578,9 +609,9 @@ absl::StatusOr<std::vector<PickledTensor>> ParseStateDictPickle(absl::string_vie
   Unpickler unpickler(pickle, source);
   GENESIS_ASSIGN_OR_RETURN(Ref root, unpickler.Run());
   if (root->kind != Obj::kDict) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        source, ": the pickled object is a ", KindName(root->kind),
-        ", expected a state_dict (a dict of name -> tensor)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": the pickled object is a ", KindName(root->kind),
+                     ", expected a state_dict (a dict of name -> tensor)"));
   }
   std::vector<PickledTensor> tensors;
   absl::flat_hash_set<std::string> names;

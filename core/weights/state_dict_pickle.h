@@ -27,8 +27,18 @@
 namespace genesis {
 
 // Element type of a pickled storage (torch.FloatStorage -> kFloat32, ...).
-enum class StorageDtype { kFloat32, kFloat64, kFloat16, kBFloat16, kInt64, kInt32, kInt16,
-                          kInt8, kUInt8, kBool };
+enum class StorageDtype {
+  kFloat32,
+  kFloat64,
+  kFloat16,
+  kBFloat16,
+  kInt64,
+  kInt32,
+  kInt16,
+  kInt8,
+  kUInt8,
+  kBool
+};
 
 // Bytes per element of `dtype`.
 int64_t StorageDtypeSize(StorageDtype dtype);

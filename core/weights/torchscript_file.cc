@@ -40,8 +40,8 @@ absl::StatusOr<WeightFile> ReadTorchScriptWeights(const std::string& path) {
       Collect(module, &file.tensors);
     }
   } catch (const c10::Error& e) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": unreadable TorchScript file: ",
-                                                   e.what_without_backtrace()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": unreadable TorchScript file: ", e.what_without_backtrace()));
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": unreadable TorchScript file: ", e.what()));

@@ -20,16 +20,26 @@ namespace {
 
 at::ScalarType ScalarTypeOf(StorageDtype dtype) {
   switch (dtype) {
-    case StorageDtype::kFloat32: return at::kFloat;
-    case StorageDtype::kFloat64: return at::kDouble;
-    case StorageDtype::kFloat16: return at::kHalf;
-    case StorageDtype::kBFloat16: return at::kBFloat16;
-    case StorageDtype::kInt64: return at::kLong;
-    case StorageDtype::kInt32: return at::kInt;
-    case StorageDtype::kInt16: return at::kShort;
-    case StorageDtype::kInt8: return at::kChar;
-    case StorageDtype::kUInt8: return at::kByte;
-    case StorageDtype::kBool: return at::kBool;
+    case StorageDtype::kFloat32:
+      return at::kFloat;
+    case StorageDtype::kFloat64:
+      return at::kDouble;
+    case StorageDtype::kFloat16:
+      return at::kHalf;
+    case StorageDtype::kBFloat16:
+      return at::kBFloat16;
+    case StorageDtype::kInt64:
+      return at::kLong;
+    case StorageDtype::kInt32:
+      return at::kInt;
+    case StorageDtype::kInt16:
+      return at::kShort;
+    case StorageDtype::kInt8:
+      return at::kChar;
+    case StorageDtype::kUInt8:
+      return at::kByte;
+    case StorageDtype::kBool:
+      return at::kBool;
   }
   return at::kFloat;
 }
@@ -55,24 +65,24 @@ absl::StatusOr<at::Tensor> ReadStorage(caffe2::serialize::PyTorchStreamReader& r
   const std::string record = absl::StrCat("data/", t.storage_key);
   const uint64_t bytes = static_cast<uint64_t>(t.storage_numel) * StorageDtypeSize(t.dtype);
   if (bytes > file_size) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": storage '", t.storage_key, "' of tensor '", t.name, "' claims ", bytes,
-        " bytes but the file has ", file_size, " (corrupt file?)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": storage '", t.storage_key, "' of tensor '", t.name, "' claims ",
+                     bytes, " bytes but the file has ", file_size, " (corrupt file?)"));
   }
   if (!reader.hasRecord(record)) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": tensor '", t.name,
-                                                   "' refers to missing record ", record));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": tensor '", t.name, "' refers to missing record ", record));
   }
   at::DataPtr data;
   size_t size = 0;
   std::tie(data, size) = reader.getRecord(record);
   if (size != bytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": record ", record, " holds ", size, " bytes, tensor '", t.name,
-                     "' expects ", t.storage_numel, " x ", StorageDtypeName(t.dtype), " = ",
-                     bytes, " bytes (corrupt file?)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": record ", record, " holds ", size, " bytes, tensor '", t.name, "' expects ",
+        t.storage_numel, " x ", StorageDtypeName(t.dtype), " = ", bytes, " bytes (corrupt file?)"));
   }
-  at::Tensor storage = at::empty({t.storage_numel}, at::TensorOptions().dtype(ScalarTypeOf(t.dtype)));
+  at::Tensor storage =
+      at::empty({t.storage_numel}, at::TensorOptions().dtype(ScalarTypeOf(t.dtype)));
   if (bytes > 0) std::memcpy(storage.data_ptr(), data.get(), bytes);
   return storage;
 }
@@ -94,8 +104,8 @@ absl::StatusOr<std::vector<NamedTensor>> ReadStateDictZip(const std::string& pat
     std::tie(pickle, pickle_size) = reader.getRecord("data.pkl");
     GENESIS_ASSIGN_OR_RETURN(
         std::vector<PickledTensor> pickled,
-        ParseStateDictPickle(
-            absl::string_view(static_cast<const char*>(pickle.get()), pickle_size), path));
+        ParseStateDictPickle(absl::string_view(static_cast<const char*>(pickle.get()), pickle_size),
+                             path));
     std::map<std::string, at::Tensor> storages;  // Views of one storage share it.
     std::vector<NamedTensor> tensors;
     for (const PickledTensor& t : pickled) {
@@ -113,8 +123,8 @@ absl::StatusOr<std::vector<NamedTensor>> ReadStateDictZip(const std::string& pat
     }
     return tensors;
   } catch (const c10::Error& e) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": unreadable zip archive: ",
-                                                   e.what_without_backtrace()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": unreadable zip archive: ", e.what_without_backtrace()));
   } catch (const std::bad_alloc&) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": a record claims more memory than available (corrupt file?)"));
@@ -129,16 +139,17 @@ absl::StatusOr<WeightFile> ReadWeightFile(const std::string& path) {
   }
   if (head != std::string("PK\x03\x04", 4)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        path, ": not a PyTorch weight file (expected a zip archive: a torch.save state_dict, "
-              "a TorchScript module or a Genesis export)"));
+        path,
+        ": not a PyTorch weight file (expected a zip archive: a torch.save state_dict, "
+        "a TorchScript module or a Genesis export)"));
   }
   bool torchscript = false;
   try {
     caffe2::serialize::PyTorchStreamReader reader(path);
     torchscript = reader.hasRecord("constants.pkl");
   } catch (const c10::Error& e) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": unreadable zip archive: ",
-                                                   e.what_without_backtrace()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": unreadable zip archive: ", e.what_without_backtrace()));
   }
   if (torchscript) return ReadTorchScriptWeights(path);
   WeightFile file;

@@ -18,10 +18,10 @@
 #ifndef GENESIS_CORE_WEIGHTS_WEIGHT_FILE_H_
 #define GENESIS_CORE_WEIGHTS_WEIGHT_FILE_H_
 
+#include <ATen/core/Tensor.h>
+
 #include <string>
 #include <vector>
-
-#include <ATen/core/Tensor.h>
 
 #include "absl/status/statusor.h"
 
@@ -34,7 +34,7 @@ struct NamedTensor {
 
 struct WeightFile {
   std::string path;
-  std::string format;  // "state_dict", "torchscript" or "genesis_checkpoint".
+  std::string format;                // "state_dict", "torchscript" or "genesis_checkpoint".
   std::vector<NamedTensor> tensors;  // In file order.
 };
 

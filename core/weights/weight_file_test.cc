@@ -2,6 +2,8 @@
 // offsets and shared storages (files made by Debian's python3-torch at test time); truncated,
 // mutated and hostile files give errors, never crashes; ExportStateDict round-trips and loads
 // into PyTorch with load_state_dict.
+#include "core/weights/weight_file.h"
+
 #include <ATen/ATen.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
@@ -17,7 +19,6 @@
 #include "core/file_util.h"
 #include "core/weights/state_dict_export.h"
 #include "core/weights/state_dict_pickle.h"
-#include "core/weights/weight_file.h"
 #include "gtest/gtest.h"
 
 namespace genesis {
@@ -80,9 +81,9 @@ TEST_F(WeightFileTest, ReadsEveryDtypeStridesOffsetsAndSharedStorages) {
     names.push_back(n.name);
     t[n.name] = n.tensor;
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"f32", "f64", "f16", "bf16", "i64", "i32", "i16",
-                                             "i8", "u8", "b", "scalar", "transposed", "offset",
-                                             "shared", "empty"}));  // File order kept.
+  EXPECT_EQ(names, (std::vector<std::string>{"f32", "f64", "f16", "bf16", "i64", "i32", "i16", "i8",
+                                             "u8", "b", "scalar", "transposed", "offset", "shared",
+                                             "empty"}));  // File order kept.
   auto same = [&](const std::string& name, const at::Tensor& expected) {
     ASSERT_EQ(t[name].scalar_type(), expected.scalar_type()) << name;
     ASSERT_EQ(t[name].sizes(), expected.sizes()) << name;
@@ -108,8 +109,7 @@ TEST_F(WeightFileTest, ReadsEveryDtypeStridesOffsetsAndSharedStorages) {
 TEST_F(WeightFileTest, LegacyFormatIsRefusedWithHowToResave) {
   auto file = ReadWeightFile(Path("legacy.pth"));
   ASSERT_FALSE(file.ok());
-  EXPECT_NE(file.status().message().find("_use_new_zipfile_serialization=True"),
-            std::string::npos)
+  EXPECT_NE(file.status().message().find("_use_new_zipfile_serialization=True"), std::string::npos)
       << file.status();
 }
 
@@ -173,7 +173,10 @@ TEST_F(WeightFileTest, UnpicklerRejectsEveryTruncationAndSurvivesMutations) {
 }
 
 TEST(StateDictPickleTest, HostilePicklesAreClearErrors) {
-  auto global = ParseStateDictPickle(std::string("\x80\x02" "cos\nsystem\nq\x00.", 16), "evil");
+  auto global = ParseStateDictPickle(std::string("\x80\x02"
+                                                 "cos\nsystem\nq\x00.",
+                                                 16),
+                                     "evil");
   ASSERT_FALSE(global.ok());
   EXPECT_NE(global.status().message().find("unsupported global 'os.system'"), std::string::npos)
       << global.status();
@@ -241,8 +244,7 @@ TEST_F(WeightFileTest, ExportedStateDictRoundTripsAndLoadsInPyTorch) {
 
   const std::string script = Path("load_export.py"), out = Path("load_export.txt");
   std::ofstream(script) << kLoadExport;
-  const std::string command =
-      absl::StrCat("/usr/bin/python3 ", script, " ", path, " > ", out);
+  const std::string command = absl::StrCat("/usr/bin/python3 ", script, " ", path, " > ", out);
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
   std::ifstream in(out);
   double python_sum = 0;

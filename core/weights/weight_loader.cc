@@ -7,9 +7,9 @@
 #include <utility>
 
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "core/file_util.h"
 #include "core/status_macros.h"
 #include "glog/logging.h"
@@ -25,16 +25,26 @@ bool Allowed(const std::vector<std::string>& rules, const std::string& name) {
   return false;
 }
 
-std::string Shape(const at::Tensor& t) { return absl::StrCat("[", absl::StrJoin(t.sizes(), ", "), "]"); }
+std::string Shape(const at::Tensor& t) {
+  return absl::StrCat("[", absl::StrJoin(t.sizes(), ", "), "]");
+}
 
 std::string JsonString(absl::string_view s) {
   std::string out = "\"";
   for (const char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           absl::StrAppend(&out, "\\u00", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
@@ -86,7 +96,13 @@ CoverageReport Plan(torch::nn::Module& module, const WeightFile& file,
     absl::string_view name = t.name;
     if (!options.strip_prefix.empty()) absl::ConsumePrefix(&name, options.strip_prefix);
     std::string renamed = absl::StrCat(options.add_prefix, name);
-    if (by_name.emplace(renamed, t.tensor).second) file_order.push_back(renamed);
+    if (by_name.emplace(renamed, t.tensor).second) {
+      file_order.push_back(renamed);
+    } else {  // Two file tensors under one name (after renaming): never pick one silently.
+      report.mismatched.push_back(renamed);
+      report.mismatch_details.push_back(absl::StrCat(
+          renamed, ": the file holds two tensors of this name (after strip_prefix / add_prefix)"));
+    }
   }
   const std::string first_conv = FirstConvName(module);
   for (const auto& [name, target] : ModuleTensors(module)) {
@@ -107,8 +123,8 @@ CoverageReport Plan(torch::nn::Module& module, const WeightFile& file,
             " (1 channel); channel_policy \"error\" refuses (\"sum\" adds the RGB kernels)"));
         continue;
       }
-      report.channel_adapted.push_back(absl::StrCat(name, ": summed RGB kernels ",
-                                                    Shape(source), " -> ", Shape(target)));
+      report.channel_adapted.push_back(
+          absl::StrCat(name, ": summed RGB kernels ", Shape(source), " -> ", Shape(target)));
       source = source.sum(1, /*keepdim=*/true);
     }
     if (source.sizes() != target.sizes()) {
@@ -119,10 +135,9 @@ CoverageReport Plan(torch::nn::Module& module, const WeightFile& file,
     }
     if (source.is_floating_point() != target.is_floating_point()) {
       report.mismatched.push_back(name);
-      report.mismatch_details.push_back(absl::StrCat(name, ": file dtype ",
-                                                     c10::toString(source.scalar_type()),
-                                                     " vs model ",
-                                                     c10::toString(target.scalar_type())));
+      report.mismatch_details.push_back(
+          absl::StrCat(name, ": file dtype ", c10::toString(source.scalar_type()), " vs model ",
+                       c10::toString(target.scalar_type())));
       continue;
     }
     report.loaded.push_back(name);
@@ -130,16 +145,14 @@ CoverageReport Plan(torch::nn::Module& module, const WeightFile& file,
   }
   for (const std::string& name : file_order) {
     if (by_name.count(name) == 0) continue;
-    (Allowed(options.allow_unexpected, name) ? report.allowed : report.unexpected)
-        .push_back(name);
+    (Allowed(options.allow_unexpected, name) ? report.allowed : report.unexpected).push_back(name);
   }
   return report;
 }
 
 std::string FirstFew(const std::vector<std::string>& names) {
   constexpr size_t kShown = 12;
-  std::vector<std::string> shown(names.begin(),
-                                 names.begin() + std::min(names.size(), kShown));
+  std::vector<std::string> shown(names.begin(), names.begin() + std::min(names.size(), kShown));
   std::string text = absl::StrJoin(shown, ", ");
   if (names.size() > kShown) absl::StrAppend(&text, ", ... (", names.size() - kShown, " more)");
   return text;
@@ -171,8 +184,7 @@ std::string CoverageReport::ToJson() const {
       ",\n  \"allow_missing\": ", JsonList(options.allow_missing),
       ",\n  \"allow_unexpected\": ", JsonList(options.allow_unexpected),
       ",\n  \"strip_prefix\": ", JsonString(options.strip_prefix),
-      ",\n  \"add_prefix\": ", JsonString(options.add_prefix),
-      ",\n  \"channel_policy\": ",
+      ",\n  \"add_prefix\": ", JsonString(options.add_prefix), ",\n  \"channel_policy\": ",
       options.channel_policy == ChannelPolicy::kSum ? "\"sum\"" : "\"error\"",
       ",\n  \"counts\": {\"loaded\": ", loaded.size(), ", \"missing\": ", missing.size(),
       ", \"unexpected\": ", unexpected.size(), ", \"mismatched\": ", mismatched.size(),
@@ -180,10 +192,10 @@ std::string CoverageReport::ToJson() const {
 }
 
 std::string CoverageReport::Summary() const {
-  std::string text = absl::StrCat("weights ", source, " (", format, "): ", loaded.size(),
-                                  " loaded, ", missing.size(), " missing, ", unexpected.size(),
-                                  " unexpected, ", mismatched.size(), " mismatched, ",
-                                  allowed.size(), " allowed");
+  std::string text =
+      absl::StrCat("weights ", source, " (", format, "): ", loaded.size(), " loaded, ",
+                   missing.size(), " missing, ", unexpected.size(), " unexpected, ",
+                   mismatched.size(), " mismatched, ", allowed.size(), " allowed");
   if (!missing.empty()) absl::StrAppend(&text, "\n  missing: ", FirstFew(missing));
   if (!unexpected.empty()) absl::StrAppend(&text, "\n  unexpected: ", FirstFew(unexpected));
   for (const std::string& m : mismatch_details) absl::StrAppend(&text, "\n  mismatched ", m);
@@ -199,8 +211,8 @@ CoverageReport PlanWeightLoad(torch::nn::Module& module, const WeightFile& file,
 }
 
 absl::Status LoadWeightsIntoModule(torch::nn::Module& module, const std::string& path,
-                                   const WeightLoadOptions& options,
-                                   const std::string& report_path, CoverageReport* report_out) {
+                                   const WeightLoadOptions& options, const std::string& report_path,
+                                   CoverageReport* report_out) {
   GENESIS_ASSIGN_OR_RETURN(WeightFile file, ReadWeightFile(path));
   std::map<std::string, at::Tensor> copies;
   CoverageReport report = Plan(module, file, options, &copies);

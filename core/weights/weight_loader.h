@@ -84,8 +84,7 @@ CoverageReport PlanWeightLoad(torch::nn::Module& module, const WeightFile& file,
 // the module. A failed load returns FailedPrecondition naming the offending tensors and the
 // report file. `report` (optional) receives the report in both cases.
 absl::Status LoadWeightsIntoModule(torch::nn::Module& module, const std::string& path,
-                                   const WeightLoadOptions& options,
-                                   const std::string& report_path,
+                                   const WeightLoadOptions& options, const std::string& report_path,
                                    CoverageReport* report = nullptr);
 
 }  // namespace genesis

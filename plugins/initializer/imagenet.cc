@@ -33,9 +33,7 @@ class ImageNet : public Initializer {
 
   // An empty `weights` passes validation (every plugin must build from its defaults) and is
   // refused, with how to make the file, when the encoder is initialised.
-  static absl::Status Validate(const ImageNetOptions& o) {
-    return ToWeightLoadOptions(o).status();
-  }
+  static absl::Status Validate(const ImageNetOptions& o) { return ToWeightLoadOptions(o).status(); }
 
   absl::Status Initialize(EncoderDecoder& net, const InitContext& context) const override {
     if (options_.weights().empty()) {

@@ -2,6 +2,8 @@
 // the pretraining trainer exports; wrong, partial and extra-tensor files fail with the
 // coverage report naming the tensors (and leave the encoder untouched) unless an exception is
 // allowed, which the report records; the 1 -> 3 channel policy.
+#include "core/initializer.h"
+
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
 #include <torch/serialize/output-archive.h>
@@ -16,7 +18,6 @@
 #include "absl/strings/str_cat.h"
 #include "core/backbone.h"
 #include "core/file_util.h"
-#include "core/initializer.h"
 #include "core/normalization.h"
 #include "core/proto/plugin_spec.pb.h"
 #include "core/registry.h"
@@ -129,8 +130,8 @@ TEST(ScratchTest, SameSeedSameWeightsOtherSeedDiffers) {
   EXPECT_NEAR(w.mean().item<double>(), 0.0, 0.05 * expected);
   EXPECT_TRUE(at::equal(s.at("features.0.bias"), at::zeros_like(s.at("features.0.bias"))));
   EXPECT_TRUE(at::equal(s.at("features.1.weight"), at::ones_like(s.at("features.1.weight"))));
-  EXPECT_TRUE(at::equal(s.at("features.1.running_var"),
-                        at::ones_like(s.at("features.1.running_var"))));
+  EXPECT_TRUE(
+      at::equal(s.at("features.1.running_var"), at::ones_like(s.at("features.1.running_var"))));
 }
 
 TEST(SelfSupervisedTest, LoadsTheTrainersEncoderExportExactly) {
@@ -143,8 +144,8 @@ TEST(SelfSupervisedTest, LoadsTheTrainersEncoderExportExactly) {
       b.value().fill_(9);  // num_batches_tracked
     }
   }
-  ASSERT_TRUE(ExportEncoderStateDict(*pretrained->encoder(),
-                                     pretrain + "/encoder_state_dict.pt").ok());
+  ASSERT_TRUE(
+      ExportEncoderStateDict(*pretrained->encoder(), pretrain + "/encoder_state_dict.pt").ok());
   SelfSupervisedOptions options;
   auto ssl = Make("self_supervised", options);
   InitContext context;
@@ -160,7 +161,8 @@ TEST(SelfSupervisedTest, LoadsTheTrainersEncoderExportExactly) {
   auto report = ReadFile(context.report_path);
   ASSERT_TRUE(report.ok());
   const size_t n = Snapshot(*net->encoder()).size();
-  EXPECT_TRUE(Contains(*report, absl::StrCat("\"loaded\": ", n, ", \"missing\": 0, "
+  EXPECT_TRUE(Contains(*report, absl::StrCat("\"loaded\": ", n,
+                                             ", \"missing\": 0, "
                                              "\"unexpected\": 0, \"mismatched\": 0")))
       << *report;
   EXPECT_TRUE(Contains(*report, "\"ok\": true"));
@@ -249,8 +251,8 @@ TEST(CoverageTest, PartialFileFailsUnlessTheMissingTensorIsAllowed) {
   auto net = Net("unet_vgg16");
   absl::Status strict = Make("self_supervised", options)->Initialize(*net, context);
   EXPECT_EQ(strict.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_TRUE(Contains(std::string(strict.message()),
-                       "missing from the file: features.8.running_var"))
+  EXPECT_TRUE(
+      Contains(std::string(strict.message()), "missing from the file: features.8.running_var"))
       << strict;
   auto report = ReadFile(context.report_path);
   ASSERT_TRUE(report.ok());
@@ -295,6 +297,19 @@ TEST(CoverageTest, TorchvisionHeadIsAllowedAndRecordedOtherExtrasFail) {
   EXPECT_EQ(extra.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(Contains(std::string(extra.message()), "not in the model: features.99.weight"))
       << extra;
+}
+
+TEST(CoverageTest, NamesCollidingAfterStripPrefixFail) {
+  const std::string dir = TempDir("collide");
+  auto source = Net("unet_vgg16");
+  ASSERT_TRUE(ExportEncoderStateDict(*source->encoder(), dir + "/full.pt").ok());
+  EditWithPython(dir + "/full.pt", dir + "/twice.pth", "add", "module.features.0.bias");
+  SelfSupervisedOptions options;
+  options.set_weights(dir + "/twice.pth");
+  options.set_strip_prefix("module.");
+  absl::Status status = Make("self_supervised", options)->Initialize(*Net("unet_vgg16"), {});
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(Contains(std::string(status.message()), "two tensors of this name")) << status;
 }
 
 TEST(CoverageTest, OneChannelEncoderSumsRgbKernelsOrRefuses) {

@@ -11,9 +11,9 @@
 // than a silently untouched tensor.
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <torch/nn/functional/instancenorm.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
-#include <torch/nn/functional/instancenorm.h>
 #include <torch/nn/modules/instancenorm.h>
 #include <torch/nn/modules/normalization.h>
 #include <torch/utils.h>
@@ -82,10 +82,10 @@ class Scratch : public Initializer {
       if (done.count(p.value().unsafeGetTensorImpl()) == 0) untouched.push_back(p.key());
     }
     if (!untouched.empty()) {
-      return absl::UnimplementedError(absl::StrCat(
-          "scratch: no initialisation rule for the encoder parameters ",
-          absl::StrJoin(untouched, ", "),
-          " (known layers: Conv2d, BatchNorm2d, GroupNorm, InstanceNorm2d)"));
+      return absl::UnimplementedError(
+          absl::StrCat("scratch: no initialisation rule for the encoder parameters ",
+                       absl::StrJoin(untouched, ", "),
+                       " (known layers: Conv2d, BatchNorm2d, GroupNorm, InstanceNorm2d)"));
     }
     return absl::OkStatus();
   }
@@ -95,8 +95,7 @@ class Scratch : public Initializer {
   void InitConv(torch::Tensor weight, torch::Tensor bias, at::Generator& generator,
                 std::set<const void*>* done) const {
     const int64_t receptive = weight[0][0].numel();
-    const int64_t fan =
-        (options_.mode() == "fan_in" ? weight.size(1) : weight.size(0)) * receptive;
+    const int64_t fan = (options_.mode() == "fan_in" ? weight.size(1) : weight.size(0)) * receptive;
     weight.normal_(0.0, std::sqrt(2.0 / static_cast<double>(fan)), generator);
     done->insert(weight.unsafeGetTensorImpl());
     if (bias.defined()) {
