@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <limits>
+#include <map>
 #include <memory>
 #include <unordered_map>
 #include <utility>
@@ -100,7 +101,8 @@ struct Obj {
     kDict,
     kGlobal,
     kStorage,
-    kTensor
+    kTensor,
+    kBigInt  // An integer wider than 64 bits (the legacy format's magic number), raw bytes in s.
   };
   Kind kind = kNone;
   int64_t i = 0;
@@ -141,6 +143,8 @@ const char* KindName(Obj::Kind kind) {
       return "storage";
     case Obj::kTensor:
       return "tensor";
+    case Obj::kBigInt:
+      return "big int";
   }
   return "?";
 }
@@ -153,7 +157,13 @@ Ref Make(Obj::Kind kind) {
 
 class Unpickler {
  public:
-  Unpickler(absl::string_view data, absl::string_view source) : data_(data), source_(source) {}
+  // Reads one pickle starting at byte `start` of `data`; `label` names the stream in errors.
+  Unpickler(absl::string_view data, absl::string_view source, size_t start = 0,
+            absl::string_view label = "data.pkl")
+      : data_(data), source_(source), label_(label), pos_(start) {}
+
+  // Byte after the STOP opcode, once Run() succeeded.
+  size_t end() const { return pos_; }
 
   absl::StatusOr<Ref> Run() {
     while (true) {
@@ -172,7 +182,7 @@ class Unpickler {
 
  private:
   absl::Status Error(absl::string_view what) const {
-    return absl::InvalidArgumentError(absl::StrCat(source_, ": data.pkl byte ", op_pos_,
+    return absl::InvalidArgumentError(absl::StrCat(source_, ": ", label_, " byte ", op_pos_,
                                                    " (opcode 0x", absl::Hex(op_, absl::kZeroPad2),
                                                    "): ", what));
   }
@@ -340,13 +350,17 @@ class Unpickler {
     return Error(absl::StrCat("unsupported call to global '", callable->s, "'"));
   }
 
-  // ('storage', torch.<Dtype>Storage, key, location, numel) -> a storage reference.
+  // ('storage', torch.<Dtype>Storage, key, location, numel) -> a storage reference; the legacy
+  // format adds a sixth element, view metadata, which must be None.
   absl::StatusOr<Ref> PersistentLoad(const Ref& pid) {
     const std::vector<Ref>& a = pid->items;
-    if (pid->kind != Obj::kTuple || a.size() != 5 || a[0]->kind != Obj::kStr ||
+    if (pid->kind != Obj::kTuple || (a.size() != 5 && a.size() != 6) || a[0]->kind != Obj::kStr ||
         a[0]->s != "storage" || a[1]->kind != Obj::kGlobal || a[2]->kind != Obj::kStr ||
         a[4]->kind != Obj::kInt) {
       return Error("persistent id is not ('storage', torch.<Dtype>Storage, key, location, numel)");
+    }
+    if (a.size() == 6 && a[5]->kind != Obj::kNone) {
+      return Error("legacy storage views are unsupported; re-save the file with torch.save");
     }
     Ref storage = Make(Obj::kStorage);
     absl::string_view cls = a[1]->s;
@@ -515,7 +529,11 @@ class Unpickler {
       }
       case 0x8a: {  // LONG1
         GENESIS_ASSIGN_OR_RETURN(uint32_t n, ReadLittle<uint32_t>(1));
-        if (n > 8) return Error(absl::StrCat("LONG1 integer of ", n, " bytes (> 64 bits)"));
+        if (n > 8) {
+          Ref big = Make(Obj::kBigInt);
+          GENESIS_ASSIGN_OR_RETURN(big->s, ReadBytes(n));
+          return Push(std::move(big));
+        }
         GENESIS_ASSIGN_OR_RETURN(uint64_t v, ReadLittle<uint64_t>(n));
         if (n > 0 && n < 8 && (v >> (8 * n - 1)) & 1) v |= ~uint64_t{0} << (8 * n);  // Sign.
         Ref i = Make(Obj::kInt);
@@ -570,6 +588,7 @@ class Unpickler {
 
   absl::string_view data_;
   std::string source_;
+  std::string label_;
   size_t pos_ = 0;
   size_t op_pos_ = 0;
   unsigned char op_ = 0;
@@ -604,10 +623,9 @@ absl::Status CheckView(const PickledTensor& t, absl::string_view source) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<PickledTensor>> ParseStateDictPickle(absl::string_view pickle,
-                                                                absl::string_view source) {
-  Unpickler unpickler(pickle, source);
-  GENESIS_ASSIGN_OR_RETURN(Ref root, unpickler.Run());
+namespace {
+
+absl::StatusOr<std::vector<PickledTensor>> TensorsOf(const Ref& root, absl::string_view source) {
   if (root->kind != Obj::kDict) {
     return absl::InvalidArgumentError(
         absl::StrCat(source, ": the pickled object is a ", KindName(root->kind),
@@ -642,6 +660,75 @@ absl::StatusOr<std::vector<PickledTensor>> ParseStateDictPickle(absl::string_vie
     tensors.push_back(std::move(t));
   }
   return tensors;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<PickledTensor>> ParseStateDictPickle(absl::string_view pickle,
+                                                                absl::string_view source) {
+  Unpickler unpickler(pickle, source);
+  GENESIS_ASSIGN_OR_RETURN(Ref root, unpickler.Run());
+  return TensorsOf(root, source);
+}
+
+absl::StatusOr<LegacyStateDict> ParseLegacyStateDict(absl::string_view file,
+                                                     absl::string_view source) {
+  // torch/serialization.py _legacy_save: magic number, protocol version, sys info, the object,
+  // the storage keys (each a pickle), then per key: int64 element count + raw little-endian data.
+  auto error = [&](absl::string_view what) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": legacy torch.save file: ", what));
+  };
+  size_t pos = 0;
+  std::vector<Ref> pickles;
+  for (int k = 0; k < 5; ++k) {
+    Unpickler unpickler(file, source, pos, "legacy pickle");
+    GENESIS_ASSIGN_OR_RETURN(Ref object, unpickler.Run());
+    pickles.push_back(object);
+    pos = unpickler.end();
+  }
+  static constexpr char kMagic[] = "\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19";
+  if (pickles[0]->kind != Obj::kBigInt || pickles[0]->s != std::string(kMagic, 10)) {
+    return error("wrong magic number");
+  }
+  if (pickles[1]->kind != Obj::kInt || pickles[1]->i != 1001) {
+    return error("unsupported protocol version");
+  }
+  LegacyStateDict result;
+  GENESIS_ASSIGN_OR_RETURN(result.tensors, TensorsOf(pickles[3], source));
+  std::map<std::string, const PickledTensor*> by_key;
+  for (const PickledTensor& t : result.tensors) by_key.emplace(t.storage_key, &t);
+  if (pickles[4]->kind != Obj::kList) return error("no storage key list");
+  for (const Ref& key : pickles[4]->items) {
+    if (key->kind != Obj::kStr) return error("storage key is not a string");
+    auto it = by_key.find(key->s);
+    if (it == by_key.end()) return error(absl::StrCat("storage '", key->s, "' is not used"));
+    if (file.size() - pos < 8) return error("truncated before a storage");
+    int64_t numel = 0;
+    for (int b = 7; b >= 0; --b) {
+      numel = (numel << 8) | static_cast<unsigned char>(file[pos + b]);
+    }
+    pos += 8;
+    if (numel != it->second->storage_numel) {
+      return error(absl::StrCat("storage '", key->s, "' holds ", numel, " elements, pickled as ",
+                                it->second->storage_numel));
+    }
+    const uint64_t bytes = static_cast<uint64_t>(numel) * StorageDtypeSize(it->second->dtype);
+    if (file.size() - pos < bytes) {
+      return error(absl::StrCat("storage '", key->s, "' needs ", bytes, " bytes, ",
+                                file.size() - pos, " left (truncated file?)"));
+    }
+    if (!result.storages.emplace(key->s, std::make_pair(pos, bytes)).second) {
+      return error(absl::StrCat("storage '", key->s, "' appears twice"));
+    }
+    pos += bytes;
+  }
+  for (const auto& [key, tensor] : by_key) {
+    if (result.storages.count(key) == 0) {
+      return error(absl::StrCat("no data for storage '", key, "' of tensor '", tensor->name,
+                                "' (truncated file?)"));
+    }
+  }
+  return result;
 }
 
 }  // namespace genesis

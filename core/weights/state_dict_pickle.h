@@ -18,7 +18,9 @@
 #define GENESIS_CORE_WEIGHTS_STATE_DICT_PICKLE_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -61,6 +63,17 @@ struct PickledTensor {
 // storage (offset + extent <= storage_numel, no negative strides, no overflow).
 absl::StatusOr<std::vector<PickledTensor>> ParseStateDictPickle(absl::string_view pickle,
                                                                 absl::string_view source);
+
+// A legacy (pre-1.6, non-zip) torch.save file of a state_dict, e.g. torchvision's older
+// download files: the tensors, and where each storage's raw data sits in the file.
+struct LegacyStateDict {
+  std::vector<PickledTensor> tensors;
+  std::map<std::string, std::pair<uint64_t, uint64_t>> storages;  // key -> (offset, bytes).
+};
+
+// Interprets the whole legacy file `file`; every storage's bytes are checked to lie inside it.
+absl::StatusOr<LegacyStateDict> ParseLegacyStateDict(absl::string_view file,
+                                                     absl::string_view source);
 
 }  // namespace genesis
 

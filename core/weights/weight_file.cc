@@ -6,12 +6,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <new>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/file_util.h"
 #include "core/status_macros.h"
 #include "core/weights/state_dict_pickle.h"
 
@@ -87,6 +89,46 @@ absl::StatusOr<at::Tensor> ReadStorage(caffe2::serialize::PyTorchStreamReader& r
   return storage;
 }
 
+// The tensors of `pickled`, each a compact copy of its view of the storage `read_storage`
+// returns (read once per storage key).
+absl::StatusOr<std::vector<NamedTensor>> BuildTensors(
+    const std::string& path, const std::vector<PickledTensor>& pickled,
+    const std::function<absl::StatusOr<at::Tensor>(const PickledTensor&)>& read_storage) {
+  std::map<std::string, at::Tensor> storages;  // Views of one storage share it.
+  std::vector<NamedTensor> tensors;
+  for (const PickledTensor& t : pickled) {
+    auto it = storages.find(t.storage_key);
+    if (it == storages.end()) {
+      GENESIS_ASSIGN_OR_RETURN(at::Tensor storage, read_storage(t));
+      it = storages.emplace(t.storage_key, storage).first;
+    } else if (it->second.numel() != t.storage_numel ||
+               it->second.scalar_type() != ScalarTypeOf(t.dtype)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": storage '", t.storage_key, "' is pickled with two different types/sizes"));
+    }
+    at::Tensor view = it->second.as_strided(t.sizes, t.strides, t.storage_offset);
+    tensors.push_back({t.name, view.clone(at::MemoryFormat::Contiguous)});
+  }
+  return tensors;
+}
+
+absl::StatusOr<std::vector<NamedTensor>> ReadLegacyStateDict(const std::string& path) {
+  GENESIS_ASSIGN_OR_RETURN(std::string bytes, ReadFile(path));
+  GENESIS_ASSIGN_OR_RETURN(LegacyStateDict legacy, ParseLegacyStateDict(bytes, path));
+  try {
+    return BuildTensors(
+        path, legacy.tensors, [&](const PickledTensor& t) -> absl::StatusOr<at::Tensor> {
+          const auto [offset, size] = legacy.storages.at(t.storage_key);
+          at::Tensor storage =
+              at::empty({t.storage_numel}, at::TensorOptions().dtype(ScalarTypeOf(t.dtype)));
+          if (size > 0) std::memcpy(storage.data_ptr(), bytes.data() + offset, size);
+          return storage;
+        });
+  } catch (const c10::Error& e) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", e.what_without_backtrace()));
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<NamedTensor>> ReadStateDictZip(const std::string& path) {
@@ -106,22 +148,9 @@ absl::StatusOr<std::vector<NamedTensor>> ReadStateDictZip(const std::string& pat
         std::vector<PickledTensor> pickled,
         ParseStateDictPickle(absl::string_view(static_cast<const char*>(pickle.get()), pickle_size),
                              path));
-    std::map<std::string, at::Tensor> storages;  // Views of one storage share it.
-    std::vector<NamedTensor> tensors;
-    for (const PickledTensor& t : pickled) {
-      auto it = storages.find(t.storage_key);
-      if (it == storages.end()) {
-        GENESIS_ASSIGN_OR_RETURN(at::Tensor storage, ReadStorage(reader, path, t, file_size));
-        it = storages.emplace(t.storage_key, storage).first;
-      } else if (it->second.numel() != t.storage_numel ||
-                 it->second.scalar_type() != ScalarTypeOf(t.dtype)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            path, ": storage '", t.storage_key, "' is pickled with two different types/sizes"));
-      }
-      at::Tensor view = it->second.as_strided(t.sizes, t.strides, t.storage_offset);
-      tensors.push_back({t.name, view.contiguous().clone()});
-    }
-    return tensors;
+    return BuildTensors(path, pickled, [&](const PickledTensor& t) {
+      return ReadStorage(reader, path, t, file_size);
+    });
   } catch (const c10::Error& e) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": unreadable zip archive: ", e.what_without_backtrace()));
@@ -134,8 +163,17 @@ absl::StatusOr<std::vector<NamedTensor>> ReadStateDictZip(const std::string& pat
 absl::StatusOr<WeightFile> ReadWeightFile(const std::string& path) {
   GENESIS_ASSIGN_OR_RETURN(std::string head, ReadPrefix(path, 4));
   if (head.size() >= 2 && static_cast<unsigned char>(head[0]) == 0x80) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": a legacy (non-zip) torch.save file, which Genesis does not read; ", kResave));
+    WeightFile file;
+    file.path = path;
+    file.format = "legacy_state_dict";
+    auto tensors = ReadLegacyStateDict(path);
+    if (!tensors.ok()) {
+      return absl::Status(
+          tensors.status().code(),
+          absl::StrCat(tensors.status().message(), "; if the file is intact, ", kResave));
+    }
+    file.tensors = std::move(tensors).value();
+    return file;
   }
   if (head != std::string("PK\x03\x04", 4)) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -14,7 +14,8 @@
 //     checkpoint_last.pt): the checkpointed model's parameters and buffers, named as in the
 //     model ("encoder.features.0.weight", "decoder...."); load its encoder with
 //     strip_prefix "encoder." and allow_unexpected "decoder." (weight_loader.h).
-//   - A legacy (pre-1.6, non-zip) torch.save file is refused with how to re-save it.
+//   - "legacy_state_dict": a pre-1.6 (non-zip) torch.save state_dict, such as torchvision's
+//     older download files (vgg16_bn-6c64b313.pth); read by the same unpickler.
 #ifndef GENESIS_CORE_WEIGHTS_WEIGHT_FILE_H_
 #define GENESIS_CORE_WEIGHTS_WEIGHT_FILE_H_
 
@@ -34,7 +35,8 @@ struct NamedTensor {
 
 struct WeightFile {
   std::string path;
-  std::string format;                // "state_dict", "torchscript" or "genesis_checkpoint".
+  // "state_dict", "legacy_state_dict", "torchscript" or "genesis_checkpoint".
+  std::string format;
   std::vector<NamedTensor> tensors;  // In file order.
 };
 

@@ -71,10 +71,14 @@ class WeightFileTest : public ::testing::Test {
 };
 std::string* WeightFileTest::dir_ = nullptr;
 
-TEST_F(WeightFileTest, ReadsEveryDtypeStridesOffsetsAndSharedStorages) {
-  auto file = ReadWeightFile(Path("dtypes.pth"));
+class EveryDtypeTest : public WeightFileTest, public ::testing::WithParamInterface<const char*> {};
+
+// The same OrderedDict saved in the zip format and in the legacy (pre-1.6) format.
+TEST_P(EveryDtypeTest, ReadsEveryDtypeStridesOffsetsAndSharedStorages) {
+  auto file = ReadWeightFile(Path(GetParam()));
   ASSERT_TRUE(file.ok()) << file.status();
-  EXPECT_EQ(file->format, "state_dict");
+  EXPECT_EQ(file->format,
+            std::string(GetParam()) == "legacy.pth" ? "legacy_state_dict" : "state_dict");
   std::vector<std::string> names;
   std::map<std::string, at::Tensor> t;
   for (const NamedTensor& n : file->tensors) {
@@ -106,11 +110,27 @@ TEST_F(WeightFileTest, ReadsEveryDtypeStridesOffsetsAndSharedStorages) {
   same("empty", at::zeros({0, 3}, at::kFloat));
 }
 
-TEST_F(WeightFileTest, LegacyFormatIsRefusedWithHowToResave) {
-  auto file = ReadWeightFile(Path("legacy.pth"));
-  ASSERT_FALSE(file.ok());
-  EXPECT_NE(file.status().message().find("_use_new_zipfile_serialization=True"), std::string::npos)
-      << file.status();
+INSTANTIATE_TEST_SUITE_P(Formats, EveryDtypeTest, ::testing::Values("dtypes.pth", "legacy.pth"));
+
+TEST_F(WeightFileTest, TruncatedLegacyFilesFailWithHowToResave) {
+  auto bytes = ReadFile(Path("legacy.pth"));
+  ASSERT_TRUE(bytes.ok());
+  const std::string cut = Path("legacy_cut.pth");
+  for (size_t n = 2; n < bytes->size(); n += 13) {
+    std::ofstream(cut, std::ios::binary | std::ios::trunc) << bytes->substr(0, n);
+    auto file = ReadWeightFile(cut);
+    ASSERT_FALSE(file.ok()) << "truncated to " << n << " bytes of " << bytes->size();
+    EXPECT_NE(file.status().message().find("_use_new_zipfile_serialization=True"),
+              std::string::npos)
+        << file.status();
+  }
+  std::mt19937 rng(5);
+  for (int trial = 0; trial < 1000; ++trial) {
+    std::string copy = *bytes;
+    for (int k = 0; k < 2; ++k) copy[2 + rng() % (copy.size() - 2)] = static_cast<char>(rng());
+    std::ofstream(cut, std::ios::binary | std::ios::trunc) << copy;
+    (void)ReadWeightFile(cut);  // Must return, either way.
+  }
 }
 
 TEST_F(WeightFileTest, NotAWeightFileAndMissingFile) {

@@ -1,6 +1,7 @@
 """Makes random-weight torchvision models and their reference features (run by
 forward_parity_test.sh with the system interpreter). Usage: forward_parity_test.py make DIR
-writes, for vgg16_bn and resnet50: ARCH.pth (torch.save state_dict, zip), ARCH_script.pt
+writes, for vgg16_bn and resnet50: ARCH.pth (torch.save state_dict, zip; vgg16_bn also
+vgg16_bn_legacy.pth in the pre-1.6 format), ARCH_script.pt
 (TorchScript: vgg16_bn().features / the whole resnet50), x.npy (2,3,64,64), grey.npy
 (2,1,64,64), ARCH_ref.npy (features of x) and vgg16_bn_grey_ref.npy (features of the grey
 batch repeated to RGB).  compare A B TOL: prints max |A-B| and fails above TOL."""
@@ -34,6 +35,8 @@ def make(out):
         vgg = torchvision.models.vgg16_bn(weights=None).eval()
         randomize_bn(vgg, g)
         torch.save(vgg.state_dict(), out + "/vgg16_bn.pth")
+        torch.save(vgg.state_dict(), out + "/vgg16_bn_legacy.pth",
+                   _use_new_zipfile_serialization=False)
         torch.jit.script(vgg.features).save(out + "/vgg16_bn_script.pt")
         np.save(out + "/vgg16_bn_ref.npy", vgg.features(x).numpy())
         np.save(out + "/vgg16_bn_grey_ref.npy", vgg.features(grey.repeat(1, 3, 1, 1)).numpy())

@@ -22,6 +22,9 @@ check() {  # NAME REF ARGS...
 }
 
 check vgg_pth vgg16_bn_ref.npy --backbone vgg16_bn --weights "$D/vgg16_bn.pth" --input "$D/x.npy"
+check vgg_legacy vgg16_bn_ref.npy --backbone vgg16_bn --weights "$D/vgg16_bn_legacy.pth" \
+  --input "$D/x.npy"
+grep -q "(legacy_state_dict): 91 loaded" "$D/vgg_legacy.log"
 check vgg_script vgg16_bn_ref.npy --backbone unet_vgg16 --weights "$D/vgg16_bn_script.pt" \
   --add_prefix features. --input "$D/x.npy"
 check resnet_pth resnet50_ref.npy --backbone resnet50 --weights "$D/resnet50.pth" --input "$D/x.npy"
