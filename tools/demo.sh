@@ -44,8 +44,7 @@ if [ -n "${IMAGENET_WEIGHTS:-}" ]; then
   echo "demo: ImageNet weights $IMAGENET_WEIGHTS: full-width VGG16 encoders"
   overrides=("stage[1].pretrain.backbone.options.width_multiplier=1"
              "stage[2].transfer.backbone.options.width_multiplier=1"
-             "stage[2].transfer.initializer[2].type=imagenet"
-             "stage[2].transfer.initializer[2].options.weights=$IMAGENET_WEIGHTS"
+             "stage[2].transfer.initializer[2].options.weights=\"$IMAGENET_WEIGHTS\""
              "${overrides[@]}")
 fi
 rm -rf runs/demo

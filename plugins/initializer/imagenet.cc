@@ -56,6 +56,10 @@ class ImageNet : public Initializer {
         "imagenet");
   }
 
+  std::string NotRunReason() const override {
+    return options_.weights().empty() ? "no weights file given" : "";
+  }
+
   std::vector<std::string> InputFiles(const InitContext&) const override {
     if (options_.weights().empty()) return {};
     return {options_.weights()};
