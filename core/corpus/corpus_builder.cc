@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <deque>
 #include <filesystem>
 #include <map>
@@ -93,6 +94,12 @@ void ParallelFor(int64_t n, int threads, const std::function<void(int64_t)>& fn)
     });
   }
   for (auto& t : pool) t.join();
+}
+
+int64_t NonFiniteCount(const float* values, size_t n) {
+  int64_t bad = 0;
+  for (size_t i = 0; i < n; ++i) bad += std::isfinite(values[i]) ? 0 : 1;
+  return bad;
 }
 
 absl::Status CheckPlans(const std::vector<SlicePlan>& plans, absl::string_view who) {
@@ -243,6 +250,12 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
                                     v.size[1], "x", v.size[2]));
             continue;
           }
+          if (const int64_t bad = NonFiniteCount(v.voxels.data(), v.voxels.size());
+              bad == v.num_voxels()) {
+            skip(file, absl::StrCat("volume ", k, ": every voxel (", bad,
+                                    ") is non-finite (NaN/Inf); nothing to store"));
+            continue;
+          }
           if (patient.modality == Modality::kUnknown) patient.modality = v.modality;
           ManifestRow row;
           row.dataset = patient.dataset;
@@ -374,6 +387,13 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
         ParallelFor(static_cast<int64_t>(plan.selected.size()), threads, [&](int64_t s) {
           const int64_t z = plan.selected[s];
           Slice slice = volume.AxialSlice(z);
+          // The one NaN/Inf policy for every reader: a slice with a non-finite voxel is
+          // skipped and reported, never stored with the voxel clamped or zeroed.
+          if (const int64_t bad = NonFiniteCount(slice.pixels.data(), slice.pixels.size())) {
+            slices[s] = absl::InvalidArgumentError(
+                absl::StrCat(bad, " non-finite voxels (NaN/Inf); slice skipped"));
+            return;
+          }
           slice.dataset = patient.dataset;
           slice.patient_id = patient.patient_id;
           slice.modality = modality;
