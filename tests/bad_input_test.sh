@@ -3,6 +3,10 @@
 # clear message naming the input, keep every good record beside it, and never crash.
 #   - NaN/Inf voxels (NIfTI, .npy, .mat): one policy — the slice is skipped and reported with
 #     "N non-finite voxels", an all-non-finite volume is reported, the finite slices are kept.
+#   - a dataset that cannot be listed fails the run (exit 1) unless `optional: true` (exit 3);
+#     a bad manifest row is skipped alone; a header-only manifest is an error naming it.
+#   - a corpus without a normalising preprocessor fails validation naming the fix; a corpus
+#     that stores nothing fails saying why.
 set -uo pipefail
 runfiles="$TEST_SRCDIR/$TEST_WORKSPACE"
 genesis="$runfiles/tools/genesis"
@@ -84,6 +88,57 @@ expect(reasons("xr_inf.mat") == ["volume 0 slice 2: 1 non-finite voxels (NaN/Inf
 expect(stored.get("xr_inf.mat") == 2, ".mat finite slices kept")
 sys.exit(0 if ok else 1)
 PY
+
+# ---- Datasets that cannot be listed fail the run (exit 1) unless optional. ----
+good="$tmp/good"
+mkdir -p "$good"
+cp "$nan/mr_inf.npy" "$good/mr.npy"
+printf 'dataset,patient_id,modality,body_part,file\nGood,g1,MR,knee,mr.npy\nGood,g2,PET,knee,mr.npy\n' \
+  >"$good/manifest.csv"
+{ manifest_dataset "$good"; manifest_dataset "$tmp/no_such_root"; } |
+  corpus_experiment gone "$tmp/run_gone" "$normalize" >"$tmp/gone.textproto"
+out=$("$genesis" run "$tmp/gone.textproto" 2>&1)
+code=$?
+[[ $code -eq 1 ]] || fail "missing dataset root exited $code, expected 1: $out"
+grep -q "dataset\[1\] (csv_manifest): cannot list the dataset: .*no_such_root" <<<"$out" \
+  || fail "missing root message: $out"
+{ manifest_dataset "$good"; manifest_dataset "$tmp/no_such_root" "optional: true"; } |
+  corpus_experiment gone_ok "$tmp/run_gone_ok" "$normalize" >"$tmp/gone_ok.textproto"
+out=$("$genesis" run "$tmp/gone_ok.textproto" 2>&1)
+code=$?
+[[ $code -eq 3 ]] || fail "optional missing dataset exited $code, expected 3: $out"
+# One bad manifest row is skipped and reported; the good row of the same manifest is kept.
+grep -q 'manifest.csv:3,"\?modality: ' "$tmp/run_gone_ok/00_corpus/skipped.csv" \
+  || fail "bad manifest row not reported: $(cat "$tmp/run_gone_ok/00_corpus/skipped.csv")"
+grep -q "^Good,g1,MR,.*,2," "$tmp/run_gone_ok/00_corpus/manifest.csv" \
+  || fail "good manifest row lost: $(cat "$tmp/run_gone_ok/00_corpus/manifest.csv")"
+
+# ---- A header-only manifest is an error naming it. ----
+empty="$tmp/empty"
+mkdir -p "$empty"
+echo 'dataset,patient_id,modality,body_part,file' >"$empty/manifest.csv"
+manifest_dataset "$empty" | corpus_experiment empty "$tmp/run_empty" "$normalize" >"$tmp/empty.textproto"
+out=$("$genesis" run "$tmp/empty.textproto" 2>&1)
+code=$?
+[[ $code -eq 1 ]] || fail "header-only manifest exited $code, expected 1: $out"
+grep -q "$empty/manifest.csv: has a header but no rows" <<<"$out" || fail "header-only message: $out"
+
+# ---- A corpus without a normalising preprocessor fails validation, naming the fix. ----
+manifest_dataset "$good" | corpus_experiment raw "$tmp/run_raw" >"$tmp/raw.textproto"
+out=$("$genesis" validate "$tmp/raw.textproto" 2>&1) && fail "corpus without preprocessor validated"
+grep -q 'add `preprocessor { type: "modality_normalize" }`' <<<"$out" || fail "no-normaliser message: $out"
+
+# ---- A corpus that stores nothing fails, saying why. ----
+allnan="$tmp/allnan"
+mkdir -p "$allnan"
+cp "$nan/all_nan.nii.gz" "$allnan/"
+printf 'dataset,patient_id,modality,body_part,file\nNan,p1,CT,chest,all_nan.nii.gz\n' >"$allnan/manifest.csv"
+manifest_dataset "$allnan" | corpus_experiment nothing "$tmp/run_nothing" "$normalize" >"$tmp/nothing.textproto"
+out=$("$genesis" run "$tmp/nothing.textproto" 2>&1)
+code=$?
+[[ $code -eq 1 ]] || fail "empty corpus exited $code, expected 1: $out"
+grep -q "corpus: no slice was stored (1 inputs skipped, the first: .*all_nan.nii.gz: volume 0: every voxel" <<<"$out" \
+  || fail "empty corpus message: $out"
 
 if [[ $failures -gt 0 ]]; then
   echo "$failures failure(s)"

@@ -126,6 +126,12 @@ absl::Status ValidateCorpusStage(const CorpusStage& o) {
     return absl::InvalidArgumentError(
         absl::StrCat("num_threads: must be >= 0, got ", o.num_threads()));
   }
+  if (o.preprocessor_size() == 0 && o.store().pixel_type() == "uint16") {
+    return absl::InvalidArgumentError(
+        "preprocessor: none given, but a uint16 store needs intensities in [0,1]; add "
+        "`preprocessor { type: \"modality_normalize\" }` (CT HU window, MR per-slice max, "
+        "X-ray bit depth) or use `store { pixel_type: \"float32\" }` for raw values");
+  }
   for (int i = 0; i < o.dataset_size(); ++i) {
     if (o.dataset(i).source().type().empty()) {
       return absl::InvalidArgumentError(absl::StrCat("dataset[", i, "].source: missing"));
@@ -176,10 +182,16 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
     auto source = Registry<DatasetSource>::Get().Create(spec.source());
     if (!source.ok()) return Annotate(source.status(), where);
     auto records = (*source)->Scan();
+    if (!records.ok() && !spec.optional()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(where, ": cannot list the dataset: ", records.status().message(),
+                       " (mark it `optional: true` to go on without it)"));
+    }
     if (!records.ok()) {
       skip(where, std::string(records.status().message()));
       continue;
     }
+    for (const auto& [input, reason] : (*source)->SkippedInputs()) skip(input, reason);
     LOG(INFO) << "corpus: " << where << ": " << records->size() << " patients";
     // Files are read `threads` at a time (readers are const and independent per call) and
     // handled in order, so the plans and reports do not depend on thread timing.
@@ -470,6 +482,15 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
   std::string skipped = CsvLine({"file", "reason"});
   for (const auto& [file, reason] : result->skipped) skipped += CsvLine({file, reason});
   GENESIS_RETURN_IF_ERROR(WriteFileAtomically((out / "skipped.csv").string(), skipped));
+  if (result->slices_stored == 0) {
+    std::string why = result->skipped.empty()
+                          ? "no dataset listed a readable volume"
+                          : absl::StrCat(result->skipped.size(), " inputs skipped, the first: ",
+                                         result->skipped[0].first, ": ",
+                                         result->skipped[0].second);
+    return absl::FailedPreconditionError(absl::StrCat(
+        "corpus: no slice was stored (", why, "); see ", (out / "skipped.csv").string()));
+  }
   LOG(INFO) << "corpus: " << result->patients << " patients, " << result->volumes << " volumes, "
             << result->slices_stored << " slices stored (train "
             << result->slices_per_split["train"] << ", val " << result->slices_per_split["val"]
