@@ -140,6 +140,23 @@ code=$?
 grep -q "corpus: no slice was stored (1 inputs skipped, the first: .*all_nan.nii.gz: volume 0: every voxel" <<<"$out" \
   || fail "empty corpus message: $out"
 
+# ---- genesis validate --data lists every dataset source (no pixels) and reports failures. ----
+"$genesis" validate "$tmp/gone.textproto" >/dev/null 2>&1 || fail "plain validate touches data"
+start=$SECONDS
+out=$("$genesis" validate --data "$tmp/gone.textproto" 2>&1)
+code=$?
+[[ $code -eq 1 ]] || fail "validate --data with a missing root exited $code, expected 1: $out"
+grep -q "gone.textproto: stage\[0\].corpus.dataset\[1\] (csv_manifest): cannot list: .*no_such_root" <<<"$out" \
+  || fail "validate --data message: $out"
+grep -q "stage\[0\].corpus.dataset\[0\] (csv_manifest): 1 patients, 1 files" <<<"$out" \
+  || fail "validate --data listing: $out"
+grep -q "would skip .*manifest.csv:3: modality" <<<"$out" || fail "validate --data skipped row: $out"
+(( SECONDS - start < 30 )) || fail "validate --data took $((SECONDS - start)) s"
+out=$("$genesis" validate --data "$tmp/gone_ok.textproto" 2>&1)
+code=$?
+[[ $code -eq 0 ]] || fail "validate --data with an optional missing root exited $code: $out"
+grep -q "optional: a run goes on without it" <<<"$out" || fail "validate --data optional: $out"
+
 if [[ $failures -gt 0 ]]; then
   echo "$failures failure(s)"
   exit 1
