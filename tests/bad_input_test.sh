@@ -157,6 +157,36 @@ code=$?
 [[ $code -eq 0 ]] || fail "validate --data with an optional missing root exited $code: $out"
 grep -q "optional: a run goes on without it" <<<"$out" || fail "validate --data optional: $out"
 
+# ---- The same image under four patient ids: duplicate content is reported as leakage. ----
+dup="$tmp/dup"
+mkdir -p "$dup"
+/usr/bin/python3 - "$dup" <<'PY' || fail "writing the duplicate fixtures"
+import sys, numpy as np
+d = sys.argv[1]
+rng = np.random.default_rng(3)
+np.save(f"{d}/knee.npy", rng.integers(0, 255, (2, 16, 16)).astype(np.uint8))
+np.save(f"{d}/other.npy", rng.integers(0, 255, (2, 16, 16)).astype(np.uint8))
+np.save(f"{d}/blank.npy", np.zeros((2, 16, 16), np.uint8))
+rows = [f"Dup,p{i},MR,knee,knee.npy" for i in range(4)]
+rows += ["Dup,q1,MR,knee,other.npy", "Dup,b1,MR,knee,blank.npy", "Dup,b2,MR,knee,blank.npy"]
+open(f"{d}/manifest.csv", "w").write("dataset,patient_id,modality,body_part,file\n" + "\n".join(rows) + "\n")
+PY
+manifest_dataset "$dup" | corpus_experiment dup "$tmp/run_dup" "$normalize" >"$tmp/dup.textproto"
+out=$("$genesis" run "$tmp/dup.textproto" 2>&1)
+code=$?
+[[ $code -eq 0 ]] || fail "duplicates (warn) exited $code, expected 0: $out"
+grep -q "2 group(s) of identical slices (8 slices) span more than one patient" <<<"$out" \
+  || fail "duplicate warning: $out"
+csv="$tmp/run_dup/00_corpus/duplicates.csv"
+[[ $(grep -c ',Dup,p[0-3],' "$csv") -eq 8 ]] || fail "duplicates.csv: $(cat "$csv")"
+grep -q ',q1,\|,b1,\|,b2,' "$csv" && fail "distinct or blank slices listed as duplicates: $(cat "$csv")"
+manifest_dataset "$dup" | corpus_experiment dup_fail "$tmp/run_dup_fail" "$normalize" 'duplicates: "fail"' \
+  >"$tmp/dup_fail.textproto"
+out=$("$genesis" run "$tmp/dup_fail.textproto" 2>&1)
+code=$?
+[[ $code -eq 1 ]] || fail "duplicates (fail) exited $code, expected 1: $out"
+grep -q 'possible leakage between splits; e.g. Dup/p0 (' <<<"$out" || fail "duplicate failure: $out"
+
 if [[ $failures -gt 0 ]]; then
   echo "$failures failure(s)"
   exit 1
