@@ -187,6 +187,39 @@ code=$?
 [[ $code -eq 1 ]] || fail "duplicates (fail) exited $code, expected 1: $out"
 grep -q 'possible leakage between splits; e.g. Dup/p0 (' <<<"$out" || fail "duplicate failure: $out"
 
+# ---- Options that validate must also survive the run: out-of-range values fail validation
+# naming the field (probe cases of issue 10). ----
+pretrain_with() {  # pretrain_with PRETEXT_SPEC
+  echo 'name: "bounds"'
+  echo 'stage { pretrain {'
+  echo '  backbone { type: "unet_vgg16" }'
+  echo "  $1"
+  echo '} }'
+}
+while IFS='|' read -r spec expect; do
+  [[ -z "$spec" ]] && continue
+  pretrain_with "$spec" >"$tmp/bounds.textproto"
+  out=$(timeout 60 "$genesis" validate "$tmp/bounds.textproto" 2>&1)
+  code=$?
+  [[ $code -eq 1 ]] || fail "validate exited $code for '$spec', expected 1: $out"
+  grep -qF "$expect" <<<"$out" || fail "validate message for '$spec': $out"
+done <<'CASES'
+pretext { type: "local_shuffle" options { [type.googleapis.com/genesis.LocalShuffleOptions] { num_blocks: 2000000000 } } }|num_blocks: must be <= 1000000, got 2000000000
+pretext { type: "context_restoration" options { [type.googleapis.com/genesis.ContextRestorationOptions] { num_swaps: 2000000000 } } }|num_swaps: must be <= 10000, got 2000000000
+pretext { type: "in_painting" options { [type.googleapis.com/genesis.InPaintingOptions] { max_boxes: 2000000000 } } }|max_boxes: must be <= 1000, got 2000000000
+pretext { type: "out_painting" options { [type.googleapis.com/genesis.OutPaintingOptions] { max_windows: 2000000000 } } }|max_windows: must be <= 1000, got 2000000000
+pretext { type: "flip" options { [type.googleapis.com/genesis.FlipOptions] { max_flips: 2000000000 } } }|max_flips: must be <= 64, got 2000000000
+pretext { type: "nonlinear" options { [type.googleapis.com/genesis.NonlinearOptions] { lut_size: 2000000000 } } }|lut_size: must be <= 1048576, got 2000000000
+CASES
+out=$(timeout 60 "$genesis" corrupt size=2000000000 out="$tmp/c" 2>&1)
+code=$?
+[[ $code -eq 2 ]] || fail "genesis corrupt size=2000000000 exited $code, expected 2 (usage): $out"
+grep -q "size: must be in \[8, 8192\], got 2000000000" <<<"$out" || fail "corrupt size message: $out"
+out=$(timeout 60 "$genesis" bench train --batch -3 2>&1)
+code=$?
+[[ $code -eq 1 ]] || fail "genesis bench train --batch -3 exited $code, expected 1: $out"
+grep -q -- "--batch: must be in \[1, 4096\], got -3" <<<"$out" || fail "bench batch message: $out"
+
 if [[ $failures -gt 0 ]]; then
   echo "$failures failure(s)"
   exit 1
