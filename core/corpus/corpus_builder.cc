@@ -193,7 +193,7 @@ absl::Status ValidateCorpusStage(const CorpusStage& o) {
     return absl::InvalidArgumentError(
         absl::StrCat("num_threads: must be >= 0, got ", o.num_threads()));
   }
-  if (o.preprocessor_size() == 0 && o.store().pixel_type() == "uint16") {
+  if (o.preprocessor_size() == 0 && o.dataset_size() > 0 && o.store().pixel_type() == "uint16") {
     return absl::InvalidArgumentError(
         "preprocessor: none given, but a uint16 store needs intensities in [0,1]; add "
         "`preprocessor { type: \"modality_normalize\" }` (CT HU window, MR per-slice max, "
