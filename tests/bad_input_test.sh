@@ -7,6 +7,11 @@
 #     a bad manifest row is skipped alone; a header-only manifest is an error naming it.
 #   - a corpus without a normalising preprocessor fails validation naming the fix; a corpus
 #     that stores nothing fails saying why.
+#   - `genesis validate --data` lists every dataset source and reports those it cannot list.
+#   - the same image under several patient ids is reported as leakage (duplicates.csv; "fail").
+#   - out-of-range options (the probe's num_blocks / num_swaps / crop_size / num_threads of 2e9,
+#     `genesis corrupt size=2000000000`, `genesis bench --batch -3`) fail validation or the
+#     command with a message starting with the field, instead of aborting or hanging.
 set -uo pipefail
 runfiles="$TEST_SRCDIR/$TEST_WORKSPACE"
 genesis="$runfiles/tools/genesis"
@@ -211,6 +216,15 @@ pretext { type: "out_painting" options { [type.googleapis.com/genesis.OutPaintin
 pretext { type: "flip" options { [type.googleapis.com/genesis.FlipOptions] { max_flips: 2000000000 } } }|max_flips: must be <= 64, got 2000000000
 pretext { type: "nonlinear" options { [type.googleapis.com/genesis.NonlinearOptions] { lut_size: 2000000000 } } }|lut_size: must be <= 1048576, got 2000000000
 CASES
+for extra in 'num_threads: 2000000000' 'preprocessor { type: "random_crop_resize" options { [type.googleapis.com/genesis.RandomCropResizeOptions] { crop_size: 2000000000 } } }'; do
+  manifest_dataset "$good" | corpus_experiment bounds "$tmp/run_bounds" "$normalize" "$extra" \
+    >"$tmp/bounds_corpus.textproto"
+  out=$(timeout 60 "$genesis" validate "$tmp/bounds_corpus.textproto" 2>&1)
+  code=$?
+  [[ $code -eq 1 ]] || fail "validate exited $code for '$extra', expected 1: $out"
+  grep -q "num_threads: must be in \[0, 1024\]\|crop_size: must be in \[0, 16384\]" <<<"$out" \
+    || fail "validate message for '$extra': $out"
+done
 out=$(timeout 60 "$genesis" corrupt size=2000000000 out="$tmp/c" 2>&1)
 code=$?
 [[ $code -eq 2 ]] || fail "genesis corrupt size=2000000000 exited $code, expected 2 (usage): $out"

@@ -189,9 +189,13 @@ absl::Status ValidateCorpusStage(const CorpusStage& o) {
     return absl::InvalidArgumentError(
         absl::StrCat("duplicates: expected \"warn\" or \"fail\", got \"", o.duplicates(), "\""));
   }
-  if (o.num_threads() < 0) {
+  if (o.num_threads() < 0 || o.num_threads() > 1024) {
     return absl::InvalidArgumentError(
-        absl::StrCat("num_threads: must be >= 0, got ", o.num_threads()));
+        absl::StrCat("num_threads: must be in [0, 1024] (0 = the run's), got ", o.num_threads()));
+  }
+  if (o.read_cache_mb() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("read_cache_mb: must be >= 0, got ", o.read_cache_mb()));
   }
   if (o.preprocessor_size() == 0 && o.dataset_size() > 0 && o.store().pixel_type() == "uint16") {
     return absl::InvalidArgumentError(
