@@ -37,6 +37,21 @@ int BenchMain(const std::vector<std::string>& args) {
     }
     return 2;
   }
+  // Bounds, so a typo is a message and not an abort deep inside LibTorch.
+  struct Bound {
+    const char* flag;
+    int64_t value, lo, hi;
+  };
+  for (const Bound& b : {Bound{"size", absl::GetFlag(FLAGS_size), 8, 8192},
+                         Bound{"batch", absl::GetFlag(FLAGS_batch), 1, 4096},
+                         Bound{"iterations", absl::GetFlag(FLAGS_iterations), 0, 10000000},
+                         Bound{"threads", absl::GetFlag(FLAGS_threads), 0, 4096}}) {
+    if (b.value < b.lo || b.value > b.hi) {
+      std::cerr << "--" << b.flag << ": must be in [" << b.lo << ", " << b.hi << "], got "
+                << b.value << "\n";
+      return 1;
+    }
+  }
   BenchOptions options;
   options.size = absl::GetFlag(FLAGS_size);
   options.batch = absl::GetFlag(FLAGS_batch);

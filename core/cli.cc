@@ -12,8 +12,10 @@
 #include "absl/strings/str_split.h"
 #include "core/command.h"
 #include "core/config.h"
+#include "core/dataset_source.h"
 #include "core/registry.h"
 #include "core/runner.h"
+#include "core/status_macros.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 
@@ -25,6 +27,9 @@ ABSL_FLAG(bool, force_resume, false,
 ABSL_FLAG(std::string, shard, "",
           "genesis run: I/N runs share I (0-based) of N of the transfer sub-runs; defaults to "
           "SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT when those are set");
+ABSL_FLAG(bool, data, false,
+          "genesis validate: also list every corpus dataset source (no pixels read) and report "
+          "each that cannot be listed");
 
 namespace genesis {
 namespace {
@@ -103,17 +108,55 @@ int RunMain(const std::vector<std::string>& args) {
   return 0;
 }
 
+// `genesis validate --data`: lists every corpus dataset (Scan(): metadata and file listing, no
+// pixels) and prints one line per dataset; a dataset that cannot be listed is an error unless
+// it is optional, and single inputs the listing left out are reported.
+absl::Status CheckDataSources(const Experiment& experiment) {
+  std::vector<std::string> errors;
+  for (int s = 0; s < experiment.stage_size(); ++s) {
+    if (!experiment.stage(s).has_corpus()) continue;
+    const CorpusStage& corpus = experiment.stage(s).corpus();
+    for (int d = 0; d < corpus.dataset_size(); ++d) {
+      const DatasetSpec& spec = corpus.dataset(d);
+      const std::string where =
+          absl::StrCat("stage[", s, "].corpus.dataset[", d, "] (", spec.source().type(), ")");
+      auto source = Registry<DatasetSource>::Get().Create(spec.source());
+      absl::StatusOr<std::vector<PatientRecord>> records =
+          source.ok() ? (*source)->Scan() : source.status();
+      if (!records.ok()) {
+        const std::string line = absl::StrCat(where, ": cannot list: ", records.status().message());
+        if (spec.optional()) {
+          std::cout << line << " (optional: a run goes on without it)\n";
+        } else {
+          errors.push_back(line);
+        }
+        continue;
+      }
+      int64_t files = 0;
+      for (const PatientRecord& r : *records) files += static_cast<int64_t>(r.files.size());
+      std::cout << where << ": " << records->size() << " patients, " << files << " files\n";
+      for (const auto& [input, reason] : (*source)->SkippedInputs()) {
+        std::cout << where << ": would skip " << input << ": " << reason << "\n";
+      }
+    }
+  }
+  if (errors.empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrJoin(errors, "\n"));
+}
+
 int ValidateMain(const std::vector<std::string>& args) {
   if (args.empty()) {
-    std::cerr << "usage: genesis validate FILE...\n";
+    std::cerr << "usage: genesis validate [--data] FILE...\n";
     return 2;
   }
+  const bool data = absl::GetFlag(FLAGS_data);
   int failures = 0;
   for (const std::string& path : args) {
     ParsedExperiment parsed;
     absl::Status status = ParseExperimentFile(path, &parsed);
     if (status.ok()) status = ValidateExperiment(parsed);
     if (status.ok()) status = ResolveExperiment(parsed.experiment).status();
+    if (status.ok() && data) status = Annotate(CheckDataSources(parsed.experiment), path);
     if (status.ok()) {
       std::cout << path << ": OK\n";
     } else {
@@ -197,7 +240,9 @@ GENESIS_REGISTER_COMMAND("run",
                          "experiment; exit 0 ok, 1 failed, 3 completed but some inputs were "
                          "skipped",
                          &RunMain);
-GENESIS_REGISTER_COMMAND("validate", "FILE...  parse and validate experiments; touches no data",
+GENESIS_REGISTER_COMMAND("validate",
+                         "[--data] FILE...  parse and validate experiments; touches no data, "
+                         "except --data lists every dataset source (no pixels)",
                          &ValidateMain);
 GENESIS_REGISTER_COMMAND("plugins", "[KIND...] [--verbose]  list registered plugins by kind",
                          &PluginsMain);

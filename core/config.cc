@@ -50,6 +50,40 @@ class CollectingErrors : public google::protobuf::io::ErrorCollector {
   std::vector<std::string> errors_;
 };
 
+class SilentErrors : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int, google::protobuf::io::ColumnNumber, const std::string&) override {}
+};
+
+// What an override's value must look like for `field`, with an example.
+std::string ExpectedForm(const FieldDescriptor* field) {
+  const std::string& name = field->name();
+  switch (field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_INT32:
+    case FieldDescriptor::CPPTYPE_INT64:
+    case FieldDescriptor::CPPTYPE_UINT32:
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return absl::StrCat("an integer, e.g. ", name, "=3");
+    case FieldDescriptor::CPPTYPE_FLOAT:
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return absl::StrCat("a number, e.g. ", name, "=0.5");
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return absl::StrCat("true or false, e.g. ", name, "=true");
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      std::vector<std::string> values;
+      for (int i = 0; i < field->enum_type()->value_count(); ++i) {
+        values.push_back(field->enum_type()->value(i)->name());
+      }
+      return absl::StrCat("one of ", absl::StrJoin(values, ", "));
+    }
+    case FieldDescriptor::CPPTYPE_STRING:
+      return absl::StrCat("a string, bare or in double quotes with escapes, e.g. ", name,
+                          "=\"a b\"");
+    default:
+      return "a scalar value";
+  }
+}
+
 bool IsPluginSpec(const FieldDescriptor* field) {
   return field->type() == FieldDescriptor::TYPE_MESSAGE &&
          field->message_type() == PluginSpec::descriptor();
@@ -92,6 +126,12 @@ class Validator {
     if (e.name().empty() && e.output_dir().empty()) {
       Error(Loc(tree, d->FindFieldByName("name")), "name",
             "set `name` (it names the output folder runs/<name>) or `output_dir`");
+    }
+    if (absl::StrContains(e.name(), "/") || absl::StrContains(e.name(), "\\") ||
+        e.name() == "." || absl::StrContains(e.name(), "..")) {
+      Error(Loc(tree, d->FindFieldByName("name")), "name",
+            absl::StrCat("must be a plain folder name (no '/', '\\' or '..'; it names "
+                         "runs/<name>), got \"", e.name(), "\"; use output_dir for another place"));
     }
     if (e.num_threads() < 0) {
       Error(Loc(tree, d->FindFieldByName("num_threads")), "num_threads",
@@ -415,9 +455,20 @@ absl::Status ApplyAt(Message* message, const std::vector<PathStep>& steps, size_
   if (field->is_repeated()) {
     return absl::InvalidArgumentError("overriding repeated scalar fields is not supported");
   }
-  if (!TextFormat::ParseFieldValueFromString(value, field, message)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("'", value, "' is not a valid value for ", field->full_name()));
+  // Strings may be given bare (output_dir=/tmp/x) or quoted (name="a b", with escapes).
+  const bool quoted = value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+                      value.back() == value.front();
+  if (field->cpp_type() == FieldDescriptor::CPPTYPE_STRING && !quoted) {
+    r->SetString(message, field, value);
+    return absl::OkStatus();
+  }
+  TextFormat::Parser parser;
+  SilentErrors silent;  // The message below says it all; no protobuf "1:1: ..." on stderr.
+  parser.RecordErrorsTo(&silent);
+  if (!parser.ParseFieldValueFromString(value, field, message)) {
+    return absl::InvalidArgumentError(absl::StrCat("'", value, "' is not a valid value for ",
+                                                   field->name(), ": expected ",
+                                                   ExpectedForm(field)));
   }
   return absl::OkStatus();
 }

@@ -10,8 +10,10 @@
 
 #include <map>
 #include <string>
-#include "absl/strings/string_view.h"
+#include <utility>
 #include <vector>
+
+#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
 #include "core/registry.h"
@@ -41,6 +43,9 @@ class DatasetSource {
   virtual ~DatasetSource() = default;
   // Lists the dataset's patients. Unreadable metadata is an error naming the file.
   virtual absl::StatusOr<std::vector<PatientRecord>> Scan() const = 0;
+  // Single inputs the last Scan() left out while listing the rest (e.g. a malformed manifest
+  // row), as (input, reason); the corpus reports them in skipped.csv.
+  virtual std::vector<std::pair<std::string, std::string>> SkippedInputs() const { return {}; }
 };
 
 }  // namespace genesis

@@ -181,9 +181,33 @@ TEST(ConfigTest, OverridesReachScalarsAndPluginOptions) {
   bad = ApplyOverride("stage[0].pretrain.batchsize=1", &parsed.experiment);
   EXPECT_THAT(bad.message(), HasSubstr("no field 'batchsize'"));
   bad = ApplyOverride("seed=many", &parsed.experiment);
-  EXPECT_THAT(bad.message(), HasSubstr("'many' is not a valid value for genesis.Experiment.seed"));
+  EXPECT_THAT(bad.message(),
+              HasSubstr("override 'seed=many': 'many' is not a valid value for seed: expected "
+                        "an integer, e.g. seed=3"));
   bad = ApplyOverride("seed", &parsed.experiment);
   EXPECT_THAT(bad.message(), HasSubstr("expected path=value"));
+}
+
+TEST(ConfigTest, OverridesAcceptBareStringsAndNameTheExpectedForm) {
+  ParsedExperiment parsed;
+  ASSERT_TRUE(ParseExperimentText(kGood, "exp.textproto", &parsed).ok());
+  ASSERT_TRUE(ApplyOverride("output_dir=/tmp/x y", &parsed.experiment).ok());
+  EXPECT_EQ(parsed.experiment.output_dir(), "/tmp/x y");
+  ASSERT_TRUE(ApplyOverride("output_dir=\"/tmp/q\\tz\"", &parsed.experiment).ok());
+  EXPECT_EQ(parsed.experiment.output_dir(), "/tmp/q\tz");
+  absl::Status bad = ApplyOverride("stage[0].pretrain.batch_size=big", &parsed.experiment);
+  EXPECT_THAT(bad.message(), HasSubstr("override 'stage[0].pretrain.batch_size=big': 'big' is "
+                                       "not a valid value for batch_size: expected an integer"));
+}
+
+TEST(ConfigTest, NameCannotEscapeTheRunsFolder) {
+  for (const char* name : {"../../escaped", "a/b", "..", "x\\y"}) {
+    ParsedExperiment parsed;
+    ASSERT_TRUE(ParseExperimentText(kGood, "exp.textproto", &parsed).ok());
+    parsed.experiment.set_name(name);
+    absl::Status status = ValidateExperiment(parsed);
+    EXPECT_THAT(status.message(), HasSubstr("name: must be a plain folder name")) << name;
+  }
 }
 
 TEST(RunnerTest, WritesRunFolderAndSkipsCompletedStages) {

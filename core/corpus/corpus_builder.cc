@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <deque>
 #include <filesystem>
 #include <map>
@@ -96,6 +97,75 @@ void ParallelFor(int64_t n, int threads, const std::function<void(int64_t)>& fn)
   for (auto& t : pool) t.join();
 }
 
+int64_t NonFiniteCount(const float* values, size_t n) {
+  int64_t bad = 0;
+  for (size_t i = 0; i < n; ++i) bad += std::isfinite(values[i]) ? 0 : 1;
+  return bad;
+}
+
+// A stored slice, for the duplicate-content report.
+struct StoredContent {
+  PatientKey patient;
+  Split split;
+  std::string file;
+  int64_t volume = 0;
+  int64_t z = 0;
+};
+
+// 64-bit FNV-1a of the pixels' bytes; 0 for a constant slice (blank air, padding), which is
+// the same in every patient and says nothing about duplicated images.
+uint64_t ContentHash(const std::vector<float>& pixels) {
+  if (pixels.empty() ||
+      std::all_of(pixels.begin(), pixels.end(), [&](float v) { return v == pixels[0]; })) {
+    return 0;
+  }
+  const uint64_t h = Fnv1a64(absl::string_view(reinterpret_cast<const char*>(pixels.data()),
+                                               pixels.size() * sizeof(float)));
+  return h == 0 ? 1 : h;
+}
+
+// Writes every group of identical slices that spans more than one patient to `csv` (always
+// written, header only when clean) and warns, or fails when `policy` is "fail".
+absl::Status ReportDuplicates(const std::map<uint64_t, std::vector<StoredContent>>& contents,
+                              const std::string& csv, const std::string& policy) {
+  std::string text = CsvLine({"group", "content_hash", "dataset", "patient_id", "split", "file",
+                              "volume", "slice"});
+  int64_t groups = 0, slices = 0;
+  std::string example;
+  for (const auto& [hash, stored] : contents) {
+    bool several = false;
+    for (const StoredContent& c : stored) several |= c.patient != stored[0].patient;
+    if (!several) continue;
+    ++groups;
+    for (const StoredContent& c : stored) {
+      ++slices;
+      text += CsvLine({absl::StrCat(groups), absl::StrCat(absl::Hex(hash, absl::kZeroPad16)),
+                       c.patient.first, c.patient.second, std::string(SplitName(c.split)),
+                       c.file, absl::StrCat(c.volume), absl::StrCat(c.z)});
+    }
+    if (example.empty()) {
+      std::vector<std::string> who;
+      for (const StoredContent& c : stored) {
+        who.push_back(absl::StrCat(c.patient.first, "/", c.patient.second, " (",
+                                   SplitName(c.split), ")"));
+      }
+      example = absl::StrJoin(who, ", ");
+    }
+  }
+  GENESIS_RETURN_IF_ERROR(WriteFileAtomically(csv, text));
+  if (groups == 0) return absl::OkStatus();
+  const std::string message = absl::StrCat(
+      "corpus: ", groups, " group(s) of identical slices (", slices,
+      " slices) span more than one patient -- possible leakage between splits; e.g. ", example,
+      "; all listed in ", csv);
+  if (policy == "fail") {
+    return absl::FailedPreconditionError(
+        absl::StrCat(message, " (duplicates: \"fail\"; set \"warn\" to go on)"));
+  }
+  LOG(WARNING) << message;
+  return absl::OkStatus();
+}
+
 absl::Status CheckPlans(const std::vector<SlicePlan>& plans, absl::string_view who) {
   for (const SlicePlan& plan : plans) {
     for (size_t i = 0; i < plan.selected.size(); ++i) {
@@ -116,9 +186,23 @@ absl::Status CheckPlans(const std::vector<SlicePlan>& plans, absl::string_view w
 absl::Status ValidateCorpusStage(const CorpusStage& o) {
   GENESIS_RETURN_IF_ERROR(Annotate(SliceStoreWriter::Validate(o.store()), "store"));
   GENESIS_RETURN_IF_ERROR(ValidateSplitOptions(o.split()));
-  if (o.num_threads() < 0) {
+  if (o.duplicates() != "warn" && o.duplicates() != "fail") {
     return absl::InvalidArgumentError(
-        absl::StrCat("num_threads: must be >= 0, got ", o.num_threads()));
+        absl::StrCat("duplicates: expected \"warn\" or \"fail\", got \"", o.duplicates(), "\""));
+  }
+  if (o.num_threads() < 0 || o.num_threads() > 1024) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("num_threads: must be in [0, 1024] (0 = the run's), got ", o.num_threads()));
+  }
+  if (o.read_cache_mb() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("read_cache_mb: must be >= 0, got ", o.read_cache_mb()));
+  }
+  if (o.preprocessor_size() == 0 && o.dataset_size() > 0 && o.store().pixel_type() == "uint16") {
+    return absl::InvalidArgumentError(
+        "preprocessor: none given, but a uint16 store needs intensities in [0,1]; add "
+        "`preprocessor { type: \"modality_normalize\" }` (CT HU window, MR per-slice max, "
+        "X-ray bit depth) or use `store { pixel_type: \"float32\" }` for raw values");
   }
   for (int i = 0; i < o.dataset_size(); ++i) {
     if (o.dataset(i).source().type().empty()) {
@@ -194,10 +278,16 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
     auto source = Registry<DatasetSource>::Get().Create(spec.source());
     if (!source.ok()) return Annotate(source.status(), where);
     auto records = (*source)->Scan();
+    if (!records.ok() && !spec.optional()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(where, ": cannot list the dataset: ", records.status().message(),
+                       " (mark it `optional: true` to go on without it)"));
+    }
     if (!records.ok()) {
       skip(where, std::string(records.status().message()));
       continue;
     }
+    for (const auto& [input, reason] : (*source)->SkippedInputs()) skip(input, reason);
     LOG(INFO) << "corpus: " << where << ": " << records->size() << " patients";
     // Files are read `threads` at a time (readers are const and independent per call) and
     // handled in order, so the plans and reports do not depend on thread timing.
@@ -272,6 +362,12 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
               static_cast<int64_t>(v.voxels.size()) != v.num_voxels()) {
             skip(file, absl::StrCat("volume ", k, ": empty or inconsistent size ", v.size[0], "x",
                                     v.size[1], "x", v.size[2]));
+            continue;
+          }
+          if (const int64_t bad = NonFiniteCount(v.voxels.data(), v.voxels.size());
+              bad == v.num_voxels()) {
+            skip(file, absl::StrCat("volume ", k, ": every voxel (", bad,
+                                    ") is non-finite (NaN/Inf); nothing to store"));
             continue;
           }
           if (patient.modality == Modality::kUnknown) patient.modality = v.modality;
@@ -359,6 +455,7 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
   GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<SliceStoreWriter> writer,
                            SliceStoreWriter::Create((out / "store").string(), options.store()));
   CorpusSummary summary;
+  std::map<uint64_t, std::vector<StoredContent>> contents;  // Content hash -> stored slices.
   std::vector<int64_t> stored_per_plan(plans.size(), 0);
   size_t p = 0;
   while (p < plans.size()) {
@@ -406,9 +503,18 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
         const Modality modality = manifest[refs[i].manifest_row].modality;
         std::vector<absl::StatusOr<Slice>> slices(plan.selected.size(),
                                                   absl::UnknownError("not processed"));
+        std::vector<uint64_t> content_hash(plan.selected.size(), 0);  // 0 = constant slice.
         ParallelFor(static_cast<int64_t>(plan.selected.size()), threads, [&](int64_t s) {
           const int64_t z = plan.selected[s];
           Slice slice = volume.AxialSlice(z);
+          // The one NaN/Inf policy for every reader: a slice with a non-finite voxel is
+          // skipped and reported, never stored with the voxel clamped or zeroed.
+          if (const int64_t bad = NonFiniteCount(slice.pixels.data(), slice.pixels.size())) {
+            slices[s] = absl::InvalidArgumentError(
+                absl::StrCat(bad, " non-finite voxels (NaN/Inf); slice skipped"));
+            return;
+          }
+          content_hash[s] = ContentHash(slice.pixels);
           slice.dataset = patient.dataset;
           slice.patient_id = patient.patient_id;
           slice.modality = modality;
@@ -441,6 +547,10 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
           }
           GENESIS_RETURN_IF_ERROR(added);
           summary.AddSlice(patient.dataset, patient.patient_id);
+          if (content_hash[s] != 0) {
+            contents[content_hash[s]].push_back(
+                {key, patient_split, file, refs[i].volume_in_file, plan.selected[s]});
+          }
           ++stored_per_plan[i];
           ++result->slices_stored;
         }
@@ -476,6 +586,9 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
     GENESIS_RETURN_IF_ERROR(CheckNoLeakage(assignments));
   }
 
+  GENESIS_RETURN_IF_ERROR(
+      ReportDuplicates(contents, (out / "duplicates.csv").string(), options.duplicates()));
+
   // ---- Manifest, summary, skipped report. ----
   for (size_t i = 0; i < plans.size(); ++i)
     manifest[refs[i].manifest_row].selected_slices = stored_per_plan[i];
@@ -485,6 +598,15 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
   std::string skipped = CsvLine({"file", "reason"});
   for (const auto& [file, reason] : result->skipped) skipped += CsvLine({file, reason});
   GENESIS_RETURN_IF_ERROR(WriteFileAtomically((out / "skipped.csv").string(), skipped));
+  if (result->slices_stored == 0) {
+    std::string why = result->skipped.empty()
+                          ? "no dataset listed a readable volume"
+                          : absl::StrCat(result->skipped.size(), " inputs skipped, the first: ",
+                                         result->skipped[0].first, ": ",
+                                         result->skipped[0].second);
+    return absl::FailedPreconditionError(absl::StrCat(
+        "corpus: no slice was stored (", why, "); see ", (out / "skipped.csv").string()));
+  }
   LOG(INFO) << "corpus: " << result->patients << " patients, " << result->volumes << " volumes, "
             << result->slices_stored << " slices stored (train "
             << result->slices_per_split["train"] << ", val " << result->slices_per_split["val"]

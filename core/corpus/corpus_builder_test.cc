@@ -176,7 +176,9 @@ TEST(CorpusBuilderTest, ChannelAndValueOffsetLabels) {
   // A channel the file does not have is a skipped file, not a crash.
   (*o.mutable_labels())["channel"] = "5";
   stage.mutable_dataset(0)->mutable_source()->mutable_options()->PackFrom(o);
-  ASSERT_TRUE(BuildCorpus(stage, Tmp("channels_bad"), 7, 2, &result).ok());
+  // Every file is skipped, so nothing is stored and the build fails saying so.
+  EXPECT_EQ(BuildCorpus(stage, Tmp("channels_bad"), 7, 2, &result).code(),
+            absl::StatusCode::kFailedPrecondition);
   ASSERT_FALSE(result.skipped.empty());
   EXPECT_NE(result.skipped[0].second.find("channel='5' but the file has 2 channels"),
             std::string::npos);
@@ -294,6 +296,13 @@ TEST(CorpusBuilderTest, ModalityBalancerAndFailedScan) {
   failing.mutable_source()->mutable_options()->PackFrom(o);
   *stage.add_dataset() = failing;
   CorpusBuildResult result;
+  // A dataset that cannot be listed fails the stage unless it is optional.
+  absl::Status unlisted = BuildCorpus(stage, Tmp("balanced"), 7, 2, &result);
+  EXPECT_EQ(unlisted.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(unlisted.message(),
+            "dataset[2] (phantom_test): cannot list the dataset: /nowhere/meta.csv: cannot open "
+            "(mark it `optional: true` to go on without it)");
+  stage.mutable_dataset(2)->set_optional(true);
   ASSERT_TRUE(BuildCorpus(stage, Tmp("balanced"), 7, 2, &result).ok());
   // CT 60 capped to MR's 40.
   EXPECT_EQ(result.slices_per_modality, (std::map<std::string, int64_t>{{"CT", 40}, {"MR", 40}}));
@@ -331,13 +340,30 @@ TEST(CorpusStageTest, ReportsSkippedFilesToTheRunOrFailsWhenAsked) {
   EXPECT_EQ(invalid.status().message(), "split: train + val + test must be 1, got 0.6");
 }
 
-TEST(CorpusBuilderTest, Uint16StoreRejectsUnnormalisedSlicesAsSkipped) {
+TEST(CorpusBuilderTest, Uint16StoreWithoutPreprocessorFailsValidationNamingTheFix) {
   CorpusStage stage = BasicStage();
   stage.clear_preprocessor();
   stage.mutable_store()->set_pixel_type("uint16");
+  absl::Status status = ValidateCorpusStage(stage);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("add `preprocessor { type: \"modality_normalize\" }`"),
+            std::string::npos)
+      << status;
+}
+
+TEST(CorpusBuilderTest, CorpusThatStoresNothingFailsSayingWhy) {
+  CorpusStage stage = BasicStage();
+  stage.clear_preprocessor();
+  stage.add_preprocessor()->set_type("random_crop_resize");  // Does not normalise.
+  stage.mutable_store()->set_pixel_type("uint16");
   CorpusBuildResult result;
-  ASSERT_TRUE(BuildCorpus(stage, Tmp("raw"), 7, 2, &result).ok());
+  absl::Status status = BuildCorpus(stage, Tmp("raw"), 7, 2, &result);
   // Raw MR values (1..14) and CT HU are outside [0,1]: every slice rejected and listed.
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(status.message().find("corpus: no slice was stored (102 inputs skipped"),
+            std::string::npos)
+      << status;
+  EXPECT_NE(status.message().find("skipped.csv"), std::string::npos) << status;
   EXPECT_EQ(result.slices_stored, 0);
   EXPECT_EQ(result.skipped.size(), 2u + 100u);
   EXPECT_NE(result.skipped.back().second.find("a uint16 store needs values in [0,1]"),

@@ -13,6 +13,8 @@
 // (records sum it when every row of a patient has one). Other columns become labels: one value when
 // all rows of the patient agree, else the per-file values comma-joined in file order. Rows of one
 // patient must agree on modality and body_part. Records keep the manifest's first-appearance order.
+// A malformed row (empty required field, unknown modality, missing file, disagreeing patient) is
+// reported in skipped.csv and left out; a manifest with no usable row is an error.
 
 #include <map>
 #include <string>
@@ -47,6 +49,10 @@ class CsvManifestSource : public DatasetSource {
     const std::vector<std::string> required = {"dataset", "patient_id", "modality", "body_part",
                                                "file"};
     GENESIS_ASSIGN_OR_RETURN(CsvTable table, dataset::ReadCsvWithColumns(csv, required));
+    if (table.rows.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(csv, ": has a header but no rows; list one file per row"));
+    }
     const int dataset_col = table.Column("dataset");
     const int patient_col = table.Column("patient_id");
     const int modality_col = table.Column("modality");
@@ -67,24 +73,51 @@ class CsvManifestSource : public DatasetSource {
     };
     std::vector<Group> groups;
     std::map<std::pair<std::string, std::string>, size_t> index;
+    skipped_.clear();
     for (size_t i = 0; i < table.rows.size(); ++i) {
       const auto& row = table.rows[i];
       const std::string where = absl::StrCat(csv, ":", i + 2);
+      // A malformed row is reported (SkippedInputs) and left out; the other rows are kept.
+      auto skip_row = [&](const std::string& input, const std::string& reason) {
+        skipped_.emplace_back(input, reason);
+      };
+      std::string empty_column;
       for (int c : {dataset_col, patient_col, modality_col, file_col}) {
-        if (row[c].empty()) {
-          return absl::InvalidArgumentError(absl::StrCat(where, ": empty '", table.header[c], "'"));
-        }
+        if (row[c].empty() && empty_column.empty()) empty_column = table.header[c];
+      }
+      if (!empty_column.empty()) {
+        skip_row(where, absl::StrCat("empty '", empty_column, "'"));
+        continue;
       }
       auto modality = ParseModality(row[modality_col]);
       if (!modality.ok()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(where, ": modality: ", modality.status().message()));
+        skip_row(where, absl::StrCat("modality: ", modality.status().message()));
+        continue;
       }
       const std::string file = dataset::ResolvePath(root, row[file_col]);
       if (options_.check_files() && !dataset::IsFile(file) && !dataset::IsDirectory(file)) {
-        return absl::NotFoundError(absl::StrCat(file, ": missing (listed in ", where, ")"));
+        skip_row(file, absl::StrCat("missing (listed in ", where, ")"));
+        continue;
+      }
+      int64_t slices = -1;
+      if (slices_col >= 0 && !row[slices_col].empty()) {
+        if (!absl::SimpleAtoi(row[slices_col], &slices) || slices < 0) {
+          skip_row(where, absl::StrCat("slice_count must be a non-negative integer, got '",
+                                       row[slices_col], "'"));
+          continue;
+        }
       }
       const std::string name = options_.name().empty() ? row[dataset_col] : options_.name();
+      if (auto found = index.find({name, row[patient_col]}); found != index.end()) {
+        const PatientRecord& r = groups[found->second].record;
+        if (r.modality != *modality || r.body_part != row[body_col]) {
+          skip_row(where, absl::StrCat("patient '", r.patient_id, "' was ",
+                                       ModalityName(r.modality), "/", r.body_part,
+                                       " on an earlier line, here ", row[modality_col], "/",
+                                       row[body_col]));
+          continue;
+        }
+      }
       auto [it, inserted] = index.emplace(std::make_pair(name, row[patient_col]), groups.size());
       if (inserted) {
         Group g;
@@ -97,20 +130,7 @@ class CsvManifestSource : public DatasetSource {
         groups.push_back(std::move(g));
       }
       Group& g = groups[it->second];
-      if (g.record.modality != *modality || g.record.body_part != row[body_col]) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(where, ": patient '", g.record.patient_id, "' was ",
-                         ModalityName(g.record.modality), "/", g.record.body_part,
-                         " on an earlier line, here ", row[modality_col], "/", row[body_col]));
-      }
       g.record.files.push_back(file);
-      int64_t slices = -1;
-      if (slices_col >= 0 && !row[slices_col].empty()) {
-        if (!absl::SimpleAtoi(row[slices_col], &slices) || slices < 0) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              where, ": slice_count must be a non-negative integer, got '", row[slices_col], "'"));
-        }
-      }
       if (slices < 0) {
         g.all_slices_known = false;
       } else {
@@ -119,6 +139,11 @@ class CsvManifestSource : public DatasetSource {
       for (size_t l = 0; l < label_cols.size(); ++l) {
         g.label_values[l].push_back(row[label_cols[l]]);
       }
+    }
+    if (groups.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(csv, ": none of its ", table.rows.size(), " rows is usable; the first: ",
+                       skipped_[0].first, ": ", skipped_[0].second));
     }
 
     std::vector<PatientRecord> records;
@@ -140,8 +165,13 @@ class CsvManifestSource : public DatasetSource {
     return records;
   }
 
+  std::vector<std::pair<std::string, std::string>> SkippedInputs() const override {
+    return skipped_;
+  }
+
  private:
   CsvManifestOptions options_;
+  mutable std::vector<std::pair<std::string, std::string>> skipped_;  // Of the last Scan().
 };
 
 }  // namespace

@@ -85,24 +85,37 @@ TEST(CsvManifestTest, Errors) {
                      "dataset,patient_id,modality,body_part,file\nD,1,PET,head,a.nii\n");
   auto bad_modality = ScanWith("csv_manifest", options);
   EXPECT_EQ(bad_modality.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(bad_modality.status().message().rfind(dir + "/manifest.csv:2: modality: ", 0), 0u)
+  EXPECT_EQ(bad_modality.status().message().rfind(
+                dir + "/manifest.csv: none of its 1 rows is usable; the first: " + dir +
+                    "/manifest.csv:2: modality: ",
+                0),
+            0u)
       << bad_modality.status();
 
   dataset::WriteText(dir + "/manifest.csv",
                      "dataset,patient_id,modality,body_part,file\nD,1,CT,head,a.nii\n");
   auto missing = ScanWith("csv_manifest", options);
-  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(missing.status().message(),
-            dir + "/a.nii: missing (listed in " + dir + "/manifest.csv:2)");
+            dir + "/manifest.csv: none of its 1 rows is usable; the first: " + dir +
+                "/a.nii: missing (listed in " + dir + "/manifest.csv:2)");
+
+  dataset::WriteText(dir + "/manifest.csv", "dataset,patient_id,modality,body_part,file\n");
+  auto header_only = ScanWith("csv_manifest", options);
+  EXPECT_EQ(header_only.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(header_only.status().message(),
+            dir + "/manifest.csv: has a header but no rows; list one file per row");
 
   dataset::WriteText(dir + "/a.nii", "x");
   dataset::WriteText(dir + "/manifest.csv",
                      "dataset,patient_id,modality,body_part,file\nD,1,CT,head,a.nii\n"
                      "D,1,MR,head,a.nii\n");
+  // One bad row is skipped (and reported, see the source's SkippedInputs); the others stay.
   auto conflict = ScanWith("csv_manifest", options);
-  EXPECT_EQ(conflict.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(conflict.status().message(),
-            dir + "/manifest.csv:3: patient '1' was CT/head on an earlier line, here MR/head");
+  ASSERT_TRUE(conflict.ok()) << conflict.status();
+  ASSERT_EQ(conflict->size(), 1u);
+  EXPECT_EQ((*conflict)[0].files.size(), 1u);
+  EXPECT_EQ((*conflict)[0].modality, Modality::kCT);
 }
 
 }  // namespace

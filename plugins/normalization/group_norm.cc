@@ -7,6 +7,7 @@
 #include <torch/nn.h>
 
 #include "absl/strings/str_cat.h"
+#include "glog/logging.h"
 #include "core/normalization.h"
 #include "plugins/normalization/group_norm.pb.h"
 
@@ -26,10 +27,16 @@ class GroupNorm : public NormalizationLayer {
     return absl::OkStatus();
   }
 
-  // Largest divisor of `channels` that is <= the configured group count.
+  // Largest divisor of `channels` that is <= the configured group count; a change is logged
+  // (the layer's channel count, the asked and the used group count), never silent.
   int64_t GroupsFor(int64_t channels) const {
     int64_t groups = std::min<int64_t>(options_.num_groups(), channels);
     while (channels % groups != 0) --groups;
+    if (groups != options_.num_groups()) {
+      LOG(WARNING) << "group_norm: layer with " << channels << " channels: num_groups "
+                   << options_.num_groups() << " does not divide it; using " << groups
+                   << " groups";
+    }
     return groups;
   }
 

@@ -90,7 +90,13 @@ TEST(GroupNormTest, MatchesHandComputedGroups) {
 TEST(GroupNormTest, FallsBackToLargestDivisor) {
   GroupNormOptions options;
   options.set_num_groups(4);  // 6 channels: 4 does not divide, 3 does.
+  testing::internal::CaptureStderr();
   auto layer = MakeLayer("group_norm", options, 6);
+  const std::string log = testing::internal::GetCapturedStderr();
+  EXPECT_NE(log.find("group_norm: layer with 6 channels: num_groups 4 does not divide it; "
+                     "using 3 groups"),
+            std::string::npos)
+      << log;
   auto x = Input();
   auto y = layer.forward(x);
   auto grouped = x.reshape({4, 3, -1});

@@ -30,13 +30,15 @@ class RandomCropResize : public Preprocessor {
   }
 
   static absl::Status Validate(const RandomCropResizeOptions& o) {
-    if (o.crop_size() < 0) {
+    // Upper bounds keep a typo from becoming a multi-gigabyte allocation mid-run.
+    constexpr int kMaxSide = 16384;
+    if (o.crop_size() < 0 || o.crop_size() > kMaxSide) {
       return absl::InvalidArgumentError(
-          absl::StrCat("crop_size: must be >= 0, got ", o.crop_size()));
+          absl::StrCat("crop_size: must be in [0, ", kMaxSide, "], got ", o.crop_size()));
     }
-    if (o.output_size() < 0) {
+    if (o.output_size() < 0 || o.output_size() > kMaxSide) {
       return absl::InvalidArgumentError(
-          absl::StrCat("output_size: must be >= 0, got ", o.output_size()));
+          absl::StrCat("output_size: must be in [0, ", kMaxSide, "], got ", o.output_size()));
     }
     const std::string& i = o.interpolation();
     if (i != "area" && i != "linear" && i != "nearest") {

@@ -22,13 +22,13 @@ class ContextRestoration : public PretextTask {
 
   static absl::Status Validate(const ContextRestorationOptions& o) {
     GENESIS_RETURN_IF_ERROR(internal::CheckProbability("prob", o.prob()));
-    GENESIS_RETURN_IF_ERROR(internal::CheckAtLeast("num_swaps", o.num_swaps(), 0));
+    GENESIS_RETURN_IF_ERROR(internal::CheckBetween("num_swaps", o.num_swaps(), 0, 10000));
     if (!(o.patch_fraction() > 0.0 && o.patch_fraction() <= 0.5)) {
       return absl::InvalidArgumentError(
           absl::StrCat("patch_fraction: must be in (0, 0.5], got ", o.patch_fraction()));
     }
     GENESIS_RETURN_IF_ERROR(
-        internal::CheckAtLeast("max_placement_attempts", o.max_placement_attempts(), 1));
+        internal::CheckBetween("max_placement_attempts", o.max_placement_attempts(), 1, 100000));
     return absl::OkStatus();
   }
 

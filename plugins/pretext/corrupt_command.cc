@@ -84,8 +84,9 @@ absl::StatusOr<CorruptArgs> ParseArgs(const std::vector<std::string>& args) {
       GENESIS_RETURN_IF_ERROR(number(&parsed.index));
     } else if (key == "size") {
       GENESIS_RETURN_IF_ERROR(number(&parsed.size));
-      if (parsed.size < 8) {
-        return absl::InvalidArgumentError(absl::StrCat("size: must be >= 8, got ", value));
+      if (parsed.size < 8 || parsed.size > 8192) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("size: must be in [8, 8192], got ", value));
       }
     } else if (key == "pretext") {
       parsed.pretext = value;
@@ -102,7 +103,7 @@ absl::StatusOr<CorruptArgs> ParseArgs(const std::vector<std::string>& args) {
     if (const absl::CommandLineFlag* flag = absl::FindCommandLineFlag("size");
         flag != nullptr && flag->CurrentValue() != flag->DefaultValue()) {
       int64_t size = 0;
-      if (absl::SimpleAtoi(flag->CurrentValue(), &size) && size >= 8) parsed.size = size;
+      if (absl::SimpleAtoi(flag->CurrentValue(), &size) && size >= 8 && size <= 8192) parsed.size = size;
     }
   }
   return parsed;

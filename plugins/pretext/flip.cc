@@ -15,7 +15,7 @@ namespace genesis {
 
 absl::Status ValidateFlipOptions(const FlipOptions& o) {
   GENESIS_RETURN_IF_ERROR(internal::CheckProbability("prob", o.prob()));
-  GENESIS_RETURN_IF_ERROR(internal::CheckAtLeast("max_flips", o.max_flips(), 0));
+  GENESIS_RETURN_IF_ERROR(internal::CheckBetween("max_flips", o.max_flips(), 0, 64));
   return absl::OkStatus();
 }
 

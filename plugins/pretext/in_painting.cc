@@ -17,7 +17,7 @@ namespace genesis {
 
 absl::Status ValidateInPaintingOptions(const InPaintingOptions& o) {
   GENESIS_RETURN_IF_ERROR(internal::CheckProbability("prob", o.prob()));
-  GENESIS_RETURN_IF_ERROR(internal::CheckAtLeast("max_boxes", o.max_boxes(), 1));
+  GENESIS_RETURN_IF_ERROR(internal::CheckBetween("max_boxes", o.max_boxes(), 1, 1000));
   GENESIS_RETURN_IF_ERROR(internal::CheckProbability("box_prob", o.box_prob()));
   GENESIS_RETURN_IF_ERROR(
       internal::CheckRange("min_size_fraction", o.min_size_fraction(), 0.0, 1.0));
@@ -28,7 +28,7 @@ absl::Status ValidateInPaintingOptions(const InPaintingOptions& o) {
         absl::StrCat("max_size_fraction: must be >= min_size_fraction (", o.min_size_fraction(),
                      "), got ", o.max_size_fraction()));
   }
-  GENESIS_RETURN_IF_ERROR(internal::CheckAtLeast("margin", o.margin(), 0));
+  GENESIS_RETURN_IF_ERROR(internal::CheckBetween("margin", o.margin(), 0, 4096));
   return absl::OkStatus();
 }
 

@@ -26,7 +26,7 @@ namespace genesis {
 
 absl::Status ValidateLocalShuffleOptions(const LocalShuffleOptions& o) {
   GENESIS_RETURN_IF_ERROR(internal::CheckProbability("prob", o.prob()));
-  GENESIS_RETURN_IF_ERROR(internal::CheckAtLeast("num_blocks", o.num_blocks(), 0));
+  GENESIS_RETURN_IF_ERROR(internal::CheckBetween("num_blocks", o.num_blocks(), 0, 1000000));
   GENESIS_RETURN_IF_ERROR(
       internal::CheckRange("max_block_fraction", o.max_block_fraction(), 0.0, 1.0));
   return absl::OkStatus();

@@ -25,7 +25,7 @@ namespace genesis {
 absl::Status ValidateNonlinearOptions(const NonlinearOptions& o) {
   GENESIS_RETURN_IF_ERROR(internal::CheckProbability("prob", o.prob()));
   GENESIS_RETURN_IF_ERROR(internal::CheckProbability("inversion_prob", o.inversion_prob()));
-  GENESIS_RETURN_IF_ERROR(internal::CheckAtLeast("lut_size", o.lut_size(), 16));
+  GENESIS_RETURN_IF_ERROR(internal::CheckBetween("lut_size", o.lut_size(), 16, 1 << 20));
   if (o.lut_size() > (1 << 24)) {
     return absl::InvalidArgumentError(
         absl::StrCat("lut_size: must be <= 16777216, got ", o.lut_size()));

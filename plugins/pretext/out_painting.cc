@@ -21,7 +21,7 @@ namespace genesis {
 
 absl::Status ValidateOutPaintingOptions(const OutPaintingOptions& o) {
   GENESIS_RETURN_IF_ERROR(internal::CheckProbability("prob", o.prob()));
-  GENESIS_RETURN_IF_ERROR(internal::CheckAtLeast("max_windows", o.max_windows(), 1));
+  GENESIS_RETURN_IF_ERROR(internal::CheckBetween("max_windows", o.max_windows(), 1, 1000));
   GENESIS_RETURN_IF_ERROR(internal::CheckProbability("window_prob", o.window_prob()));
   GENESIS_RETURN_IF_ERROR(internal::CheckRange("min_cut_fraction", o.min_cut_fraction(), 0.0, 1.0));
   GENESIS_RETURN_IF_ERROR(internal::CheckRange("max_cut_fraction", o.max_cut_fraction(), 0.0, 1.0));
@@ -30,7 +30,7 @@ absl::Status ValidateOutPaintingOptions(const OutPaintingOptions& o) {
         absl::StrCat("max_cut_fraction: must be >= min_cut_fraction (", o.min_cut_fraction(),
                      "), got ", o.max_cut_fraction()));
   }
-  GENESIS_RETURN_IF_ERROR(internal::CheckAtLeast("margin", o.margin(), 0));
+  GENESIS_RETURN_IF_ERROR(internal::CheckBetween("margin", o.margin(), 0, 4096));
   return absl::OkStatus();
 }
 

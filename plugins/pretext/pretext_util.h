@@ -47,6 +47,19 @@ inline absl::Status CheckAtLeast(absl::string_view field, int64_t v, int64_t lo)
   return absl::OkStatus();
 }
 
+// "<field>: must be >= <lo>, got <v>" / "<field>: must be <= <hi>, got <v>": every integer
+// option has an upper bound too, so what `genesis validate` accepts, a run survives (no
+// 2e9-element allocations or loops that run for minutes).
+inline absl::Status CheckBetween(absl::string_view field, int64_t v, int64_t lo, int64_t hi) {
+  if (v < lo) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": must be >= ", lo, ", got ", v));
+  }
+  if (v > hi) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": must be <= ", hi, ", got ", v));
+  }
+  return absl::OkStatus();
+}
+
 // Prefixes a sub-message's field path: "painting." + "prob: ..." (OK stays OK).
 inline absl::Status Nested(absl::string_view prefix, const absl::Status& status) {
   if (status.ok()) return status;

@@ -10,6 +10,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <new>
 
 #include "absl/strings/ascii.h"
@@ -147,7 +148,16 @@ T HeaderValue(const std::string& header, size_t offset, bool swap) {
 // NiftiImageIO does not notice when the file ends early, so check it here. Returns the
 // integer bit depth of the stored voxels (0 for floating point), which ITK hides when it
 // applies scl_slope / scl_inter.
-absl::StatusOr<int> CheckNiftiDataComplete(const std::string& path) {
+// Where a NIfTI / Analyze file keeps floating-point voxels (datatype 16 float32, 64 float64).
+struct NiftiFloatData {
+  std::string data_path;
+  int64_t offset = 0;
+  int64_t voxels = 0;
+  int datatype = 0;  // 0 = not floating point.
+  bool swap = false;
+};
+
+absl::StatusOr<int> CheckNiftiDataComplete(const std::string& path, NiftiFloatData* floats) {
   std::string header_path = path, data_path = path;
   const bool pair = HasExtension(path, {".hdr", ".img", ".hdr.gz", ".img.gz"});
   if (pair) {
@@ -199,15 +209,52 @@ absl::StatusOr<int> CheckNiftiDataComplete(const std::string& path) {
   for (int d = 1; d <= ndim; ++d) {
     const int16_t n = HeaderValue<int16_t>(header, 40 + 2 * d, swap);
     if (n <= 0) return FileError(header_path, absl::StrCat("header: dim[", d, "] = ", n));
-    voxels *= n;
+    if (__builtin_mul_overflow(voxels, static_cast<int64_t>(n), &voxels) || voxels > kMaxVoxels) {
+      return FileError(header_path, absl::StrCat("header promises more than ", kMaxVoxels,
+                                                 " voxels; corrupt header?"));
+    }
   }
+  if (!(vox_offset < 1e15f)) return FileError(header_path, "header: absurd vox_offset");
   const int64_t need = static_cast<int64_t>(vox_offset) + voxels * bitpix / 8;
+  if ((datatype == 16 && bitpix == 32) || (datatype == 64 && bitpix == 64)) {
+    *floats = {data_path, static_cast<int64_t>(vox_offset), voxels, datatype, swap};
+  }
   GENESIS_ASSIGN_OR_RETURN(const int64_t have, DataLength(data_path, need));
   if (have < need) {
     return absl::DataLossError(absl::StrCat(data_path, ": truncated: expected ", need,
                                             " bytes (header + voxels), found ", have));
   }
   return bits;
+}
+
+// Indices of the NaN / Inf voxels of a floating-point NIfTI, in file order (= ITK's buffer
+// order). ITK's NIfTI library silently replaces them by 0, which would hide them from the
+// corpus' non-finite policy, so they are found in the raw bytes.
+absl::StatusOr<std::vector<int64_t>> NonFiniteVoxels(const NiftiFloatData& f) {
+  std::vector<int64_t> bad;
+  if (f.datatype == 0) return bad;
+  const int item = f.datatype == 16 ? 4 : 8;
+  std::string bytes;
+  int64_t total = 0;
+  GENESIS_RETURN_IF_ERROR(ReadLeadingBytes(
+      f.data_path, static_cast<size_t>(f.offset + f.voxels * item), &bytes, false, &total));
+  if (static_cast<int64_t>(bytes.size()) < f.offset + f.voxels * item) return bad;
+  const char* data = bytes.data() + f.offset;
+  for (int64_t i = 0; i < f.voxels; ++i) {
+    unsigned char b[8];
+    std::memcpy(b, data + i * item, item);
+    if (f.swap) std::reverse(b, b + item);
+    double v;
+    if (item == 4) {
+      float x;
+      std::memcpy(&x, b, 4);
+      v = x;
+    } else {
+      std::memcpy(&v, b, 8);
+    }
+    if (!std::isfinite(v)) bad.push_back(i);
+  }
+  return bad;
 }
 
 // MetaImage: the separate (or LOCAL) uncompressed pixel data must hold every voxel.
@@ -407,9 +454,10 @@ absl::StatusOr<std::vector<Volume>> ReadItkFile(const std::string& path, ItkForm
     io->SetFileName(path);
     io->ReadImageInformation();
     absl::Status complete = absl::OkStatus();
+    NiftiFloatData nifti_floats;
     int stored_bits = BitsOfComponent(io->GetComponentType());
     if (format == ItkFormat::kNifti || format == ItkFormat::kAnalyze) {
-      absl::StatusOr<int> nifti_bits = CheckNiftiDataComplete(path);
+      absl::StatusOr<int> nifti_bits = CheckNiftiDataComplete(path, &nifti_floats);
       complete = nifti_bits.status();
       if (nifti_bits.ok()) stored_bits = *nifti_bits;
     } else if (format == ItkFormat::kMetaImage) {
@@ -453,6 +501,7 @@ absl::StatusOr<std::vector<Volume>> ReadItkFile(const std::string& path, ItkForm
     if (settings.max_time_points > 0) {
       time_points = std::min<int64_t>(time_points, settings.max_time_points);
     }
+    GENESIS_ASSIGN_OR_RETURN(const std::vector<int64_t> non_finite, NonFiniteVoxels(nifti_floats));
     std::vector<Volume> volumes;
     volumes.reserve(time_points);
     for (int64_t t = 0; t < time_points; ++t) {
@@ -465,6 +514,11 @@ absl::StatusOr<std::vector<Volume>> ReadItkFile(const std::string& path, ItkForm
       }
       const float* begin = image->GetBufferPointer() + t * plane;
       volume.voxels.assign(begin, begin + plane);
+      for (const int64_t i : non_finite) {  // Restore what ITK zeroed (see NonFiniteVoxels).
+        if (i >= t * plane && i < (t + 1) * plane) {
+          volume.voxels[i - t * plane] = std::numeric_limits<float>::quiet_NaN();
+        }
+      }
       volume.modality = settings.modality;
       volume.bits_stored = bits;
       volume.source = path;  // Time point t is the t-th volume returned for this file.

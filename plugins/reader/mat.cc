@@ -101,9 +101,13 @@ bool IsNumericClass(matio_classes c) {
   }
 }
 
+// The product of the header's dims; UINT64_MAX when it overflows (a corrupt header), so the
+// kMaxElements check below rejects it instead of a wrapped small count indexing past the data.
 uint64_t NumElements(const matvar_t& var) {
   uint64_t n = 1;
-  for (int i = 0; i < var.rank; ++i) n *= var.dims[i];
+  for (int i = 0; i < var.rank; ++i) {
+    if (__builtin_mul_overflow(n, static_cast<uint64_t>(var.dims[i]), &n)) return UINT64_MAX;
+  }
   return n;
 }
 
@@ -488,7 +492,11 @@ class MatReader : public ImageReader {
     }
     const uint64_t n = NumElements(var);
     if (n == 0) return absl::InvalidArgumentError(absl::StrCat(what, " is empty"));
-    if (n > kMaxElements || var.data == nullptr) {
+    if (n > kMaxElements) {
+      return absl::DataLossError(
+          absl::StrCat(what, " claims more than ", kMaxElements, " elements (corrupt header)"));
+    }
+    if (var.data == nullptr) {
       return absl::DataLossError(absl::StrCat(what, ": no data read", MatioDetail()));
     }
     const int64_t rows = var.dims[0], cols = var.dims[1];

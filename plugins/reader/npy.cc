@@ -22,6 +22,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "core/file_util.h"
@@ -200,11 +201,25 @@ class NpyReader : public ImageReader {
     int64_t dims[4] = {1, 1, 1, 1};
     const size_t nd = h.shape.size();
     for (size_t i = 0; i < nd; ++i) dims[4 - nd + i] = h.shape[i];
-    const int64_t count = dims[0] * dims[1] * dims[2] * dims[3];
+    // The header's shape is untrusted: its product (and byte count) must not overflow before
+    // it is compared with the file's size.
+    int64_t count = 1;
+    int64_t need = 0;
+    for (const int64_t d : dims) {
+      if (__builtin_mul_overflow(count, d, &count)) {
+        return reader_internal::FileError(
+            path, absl::StrCat("shape (", absl::StrJoin(h.shape, ", "),
+                               ") has more elements than fit in 64 bits"));
+      }
+    }
     if (count == 0) return reader_internal::FileError(path, "array has no elements");
-    const uint64_t need = static_cast<uint64_t>(count) * h.item_size;
+    if (__builtin_mul_overflow(count, static_cast<int64_t>(h.item_size), &need)) {
+      return reader_internal::FileError(
+          path, absl::StrCat("shape (", absl::StrJoin(h.shape, ", "),
+                             ") needs more bytes than fit in 64 bits"));
+    }
     const uint64_t have = bytes.size() - h.data_offset;
-    if (have < need) {
+    if (have < static_cast<uint64_t>(need)) {
       return absl::DataLossError(
           absl::StrCat(path, ": truncated: expected ", need, " bytes of array data, found ", have));
     }

@@ -1,10 +1,14 @@
 // "npy" reader on generated fixtures (tools/testdata/make_reader_fixtures.py): every dtype,
 // both byte orders, C and Fortran order, header versions 1-3, 2D and 4D. The fixtures hold
 // f(x, y, z) = x + 10 y + 100 z on a 5 x 4 x 3 grid, scaled per file.
+#include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "core/image_reader.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "plugins/reader/test_util.h"
 
@@ -104,6 +108,43 @@ TEST(NpyReaderTest, BoolIsZeroOne) {
   EXPECT_EQ(volumes[0].at(1, 0, 0), 1.0f);
   EXPECT_EQ(volumes[0].at(1, 1, 1), 1.0f);  // 111 is odd.
   EXPECT_EQ(volumes[0].bits_stored, 1);
+}
+
+// A v1.0 .npy file with the given header dict and `data_bytes` zero bytes of data.
+std::string WriteNpy(const std::string& name, const std::string& dict, size_t data_bytes) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  const std::string path = std::string(tmp != nullptr ? tmp : "/tmp") + "/" + name;
+  std::string header = dict;
+  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  std::ofstream out(path, std::ios::binary);
+  out << "\x93NUMPY" << '\x01' << '\x00' << static_cast<char>(header.size() & 0xff)
+      << static_cast<char>(header.size() >> 8) << header << std::string(data_bytes, '\0');
+  return path;
+}
+
+TEST(NpyReaderTest, ShapeWhoseProductOverflowsIsAnErrorNamingTheFile) {
+  auto reader = MakeReader("npy");
+  ASSERT_NE(reader, nullptr);
+  for (const char* shape : {"(4611686018427387905, 4, 4)", "(9223372036854775807, 2)",
+                            "(2, 2, 4611686018427387904, 2)", "(4611686018427387904,)"}) {
+    const std::string path = WriteNpy(
+        "overflow.npy",
+        absl::StrCat("{'descr': '<f8', 'fortran_order': False, 'shape': ", shape, ", }"), 128);
+    auto volumes = reader->Read(path);
+    ASSERT_FALSE(volumes.ok()) << shape;
+    EXPECT_THAT(std::string(volumes.status().message()), ::testing::HasSubstr(path)) << shape;
+  }
+}
+
+TEST(NpyReaderTest, ShapeLargerThanTheDataIsTruncated) {
+  auto reader = MakeReader("npy");
+  ASSERT_NE(reader, nullptr);
+  const std::string path = WriteNpy(
+      "short.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 1000, 1000), }", 64);
+  auto volumes = reader->Read(path);
+  ASSERT_FALSE(volumes.ok());
+  EXPECT_THAT(std::string(volumes.status().message()), ::testing::HasSubstr("truncated"));
 }
 
 }  // namespace
