@@ -47,6 +47,6 @@ if [ -n "${IMAGENET_WEIGHTS:-}" ]; then
              "stage[2].transfer.initializer[2].options.weights=\"$IMAGENET_WEIGHTS\""
              "${overrides[@]}")
 fi
-rm -rf runs/demo
-"$G" run experiments/demo.textproto "${overrides[@]}"
+rm -rf runs/demo; DEMO_FILE=${DEMO_FILE:-experiments/demo.textproto}
+"$G" run "$DEMO_FILE" "${overrides[@]}"
 echo "demo: report: runs/demo/04_report/report.html"

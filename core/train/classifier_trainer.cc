@@ -267,9 +267,13 @@ absl::Status ValidateFineTuningOptions(const TransferStage& c) {
                     {"checkpoint_every_steps", c.checkpoint_every_steps(), 0, int64_t{1} << 40},
                     {"log_every_steps", c.log_every_steps(), 0, int64_t{1} << 40}};
   for (const auto& f : ints) {
-    if (f.value < f.min || f.value > f.max) {
-      return absl::InvalidArgumentError(absl::StrCat(f.name, ": must be in [", f.min, ", ",
-                                                     f.max, "], got ", f.value));
+    if (f.value < f.min) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(f.name, ": must be >= ", f.min, ", got ", f.value));
+    }
+    if (f.value > f.max) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(f.name, ": must be <= ", f.max, ", got ", f.value));
     }
   }
   if (c.warmup_epochs() >= c.max_epochs()) {

@@ -266,25 +266,30 @@ absl::Status ValidatePretrainOptions(const PretrainStage& c) {
     const char* name;
     int64_t value;
     int64_t min;
-  } const ints[] = {{"batch_size", c.batch_size(), 1},
-                    {"max_epochs", c.max_epochs(), 1},
-                    {"early_stopping_patience", c.early_stopping_patience(), 1},
-                    {"sample_every_steps", c.sample_every_steps(), 0},
-                    {"loader_threads", c.loader_threads(), 1},
-                    {"prefetch_batches", c.prefetch_batches(), 1},
-                    {"steps_per_epoch", c.steps_per_epoch(), 0},
-                    {"checkpoint_every_steps", c.checkpoint_every_steps(), 0},
-                    {"log_every_steps", c.log_every_steps(), 0},
-                    {"max_val_slices", c.max_val_slices(), 0}};
+    int64_t max;
+  } const ints[] = {{"batch_size", c.batch_size(), 1, 4096},
+                    {"max_epochs", c.max_epochs(), 1, 100000},
+                    {"early_stopping_patience", c.early_stopping_patience(), 1, 100000},
+                    {"sample_every_steps", c.sample_every_steps(), 0, 1000000000},
+                    {"loader_threads", c.loader_threads(), 1, 256},
+                    {"prefetch_batches", c.prefetch_batches(), 1, 1024},
+                    {"steps_per_epoch", c.steps_per_epoch(), 0, 1000000000},
+                    {"checkpoint_every_steps", c.checkpoint_every_steps(), 0, 1000000000},
+                    {"log_every_steps", c.log_every_steps(), 0, 1000000000},
+                    {"max_val_slices", c.max_val_slices(), 0, 1000000000}};
   for (const auto& f : ints) {
     if (f.value < f.min) {
       return absl::InvalidArgumentError(
           absl::StrCat(f.name, ": must be >= ", f.min, ", got ", f.value));
     }
+    if (f.value > f.max) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(f.name, ": must be <= ", f.max, ", got ", f.value));
+    }
   }
-  if (c.image_size() < 32 || c.image_size() % 32 != 0) {
+  if (c.image_size() < 32 || c.image_size() > 8192 || c.image_size() % 32 != 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "image_size: must be a multiple of 32 and >= 32, got ", c.image_size()));
+        "image_size: must be a multiple of 32 in [32, 8192], got ", c.image_size()));
   }
   if (c.in_channels() != 1 && c.in_channels() != 3) {
     return absl::InvalidArgumentError(

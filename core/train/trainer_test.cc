@@ -264,7 +264,7 @@ TEST(TrainerValidationTest, RejectsBadOptionsAndCuda) {
   config.set_loss("mse");
   config.set_image_size(100);
   EXPECT_EQ(ValidatePretrainOptions(config).message(),
-            "image_size: must be a multiple of 32 and >= 32, got 100");
+            "image_size: must be a multiple of 32 in [32, 8192], got 100");
   if (!torch::cuda::is_available()) {
     absl::Status cuda = CheckDevice("cuda");
     EXPECT_EQ(cuda.code(), absl::StatusCode::kFailedPrecondition);

@@ -475,17 +475,17 @@ absl::Status ValidateOptimizerOptions(const OptimizerOptions& o, const ScheduleO
     return absl::InvalidArgumentError(
         absl::StrCat("optimizer.type: must be \"sgd\" or \"adam\", got \"", o.type(), "\""));
   }
-  if (!(o.learning_rate() > 0) || !std::isfinite(o.learning_rate())) {
+  if (!(o.learning_rate() > 0 && o.learning_rate() <= 100)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("optimizer.learning_rate: must be > 0, got ", o.learning_rate()));
+        absl::StrCat("optimizer.learning_rate: must be in (0, 100], got ", o.learning_rate()));
   }
   if (o.momentum() < 0 || o.momentum() >= 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("optimizer.momentum: must be in [0, 1), got ", o.momentum()));
   }
-  if (o.weight_decay() < 0) {
+  if (!(o.weight_decay() >= 0 && o.weight_decay() <= 1)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("optimizer.weight_decay: must be >= 0, got ", o.weight_decay()));
+        absl::StrCat("optimizer.weight_decay: must be in [0, 1], got ", o.weight_decay()));
   }
   return LrSchedule::Validate(s);
 }
