@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <memory>
+#include <map>
+#include <random>
 #include <thread>
 #include <utility>
 
@@ -36,23 +40,91 @@ ClassIndex IndexClasses(absl::Span<const int> labels) {
   return out;
 }
 
+// Order-preserving unsigned image of a double (-0 mapped like +0, so equal keys <=> equal
+// scores; NaN excluded by the callers).
+uint64_t OrderedBits(double v) {
+  if (v == 0) v = 0;
+  uint64_t u;
+  std::memcpy(&u, &v, sizeof(u));
+  return (u & (uint64_t{1} << 63)) ? ~u : (u | (uint64_t{1} << 63));
+}
+
+// Scratch memory of one sort, reused across the score vectors of a call. Uninitialised arrays:
+// at LUNA16's size, zero-filling and first-touch page faults cost more than the sort.
+struct SortWorkspace {
+  size_t size = 0;
+  std::unique_ptr<uint64_t[]> keys, key_buffer;
+  // Sample index << 1 | label, so the run walk never looks labels up at random.
+  std::unique_ptr<uint32_t[]> items, item_buffer;
+
+  void Resize(size_t n) {
+    if (n == size) return;
+    size = n;
+    keys.reset(new uint64_t[n]);
+    key_buffer.reset(new uint64_t[n]);
+    items.reset(new uint32_t[n]);
+    item_buffer.reset(new uint32_t[n]);
+  }
+};
+
+// Samples sorted by score ascending (ws->keys, ws->items): LSD radix sort over 11-bit digits,
+// skipping digits every key shares (float probabilities leave the low ones empty).
+void SortByScore(absl::Span<const double> scores, absl::Span<const int> labels,
+                 SortWorkspace* ws) {
+  const size_t n = scores.size();
+  ws->Resize(n);
+  constexpr int kBits = 11;
+  constexpr int kDigits = (64 + kBits - 1) / kBits;
+  constexpr size_t kBuckets = size_t{1} << kBits;
+  constexpr uint64_t kMask = kBuckets - 1;
+  std::vector<uint32_t> histogram(kDigits * kBuckets, 0);
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t key = OrderedBits(scores[i]);
+    ws->keys[i] = key;
+    ws->items[i] = static_cast<uint32_t>(i) << 1 | static_cast<uint32_t>(labels[i] != 0);
+    for (int d = 0; d < kDigits; ++d) ++histogram[d * kBuckets + ((key >> (kBits * d)) & kMask)];
+  }
+  for (int d = 0; d < kDigits; ++d) {
+    uint32_t* h = &histogram[d * kBuckets];
+    const int shift = kBits * d;
+    if (n == 0 || h[(ws->keys[0] >> shift) & kMask] == n) continue;  // One bucket: no-op.
+    uint32_t sum = 0;
+    for (size_t b = 0; b < kBuckets; ++b) {
+      const uint32_t count = h[b];
+      h[b] = sum;
+      sum += count;
+    }
+    const uint64_t* from_keys = ws->keys.get();
+    const uint32_t* from_items = ws->items.get();
+    uint64_t* to_keys = ws->key_buffer.get();
+    uint32_t* to_items = ws->item_buffer.get();
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t to = h[(from_keys[i] >> shift) & kMask]++;
+      to_keys[to] = from_keys[i];
+      to_items[to] = from_items[i];
+    }
+    ws->keys.swap(ws->key_buffer);
+    ws->items.swap(ws->item_buffer);
+  }
+}
+
 // DeLong's structural components of one score vector: v10[k] for the k-th positive, v01[k]
 // for the k-th negative; one sort, midranks by walking runs of equal scores.
 struct Components {
   double auc = 0;
   std::vector<double> v10;
-  std::vector<double> v01;
+  std::unique_ptr<double[]> v01;  // n entries.
 };
 
 Components StructuralComponents(absl::Span<const double> scores, absl::Span<const int> labels,
-                                 const ClassIndex& classes) {
+                                 const ClassIndex& classes, SortWorkspace* ws) {
   const size_t total = scores.size();
-  std::vector<std::pair<double, int32_t>> order(total);
-  for (size_t i = 0; i < total; ++i) order[i] = {scores[i], static_cast<int32_t>(i)};
-  std::sort(order.begin(), order.end());
+  SortByScore(scores, labels, ws);
+  const uint64_t* keys = ws->keys.get();
+  const uint32_t* items = ws->items.get();
   Components out;
   out.v10.resize(classes.m);
-  out.v01.resize(classes.n);
+  out.v01.reset(new double[classes.n]);
   const double m = static_cast<double>(classes.m);
   const double n = static_cast<double>(classes.n);
   int64_t below_pos = 0, below_neg = 0;
@@ -60,16 +132,14 @@ Components StructuralComponents(absl::Span<const double> scores, absl::Span<cons
   size_t i = 0;
   while (i < total) {
     size_t j = i;
-    int64_t run_pos = 0, run_neg = 0;
-    while (j < total && order[j].first == order[i].first) {
-      labels[order[j].second] ? ++run_pos : ++run_neg;
-      ++j;
-    }
+    int64_t run_pos = 0;
+    while (j < total && keys[j] == keys[i]) run_pos += items[j++] & 1;
+    const int64_t run_neg = static_cast<int64_t>(j - i) - run_pos;
     const double pos_value = (static_cast<double>(below_neg) + 0.5 * run_neg) / n;
     const double neg_value = (m - static_cast<double>(below_pos) - 0.5 * run_pos) / m;
     for (size_t k = i; k < j; ++k) {
-      const int32_t sample = order[k].second;
-      if (labels[sample]) {
+      const uint32_t sample = items[k] >> 1;
+      if (items[k] & 1) {
         out.v10[classes.index[sample]] = pos_value;
       } else {
         out.v01[classes.index[sample]] = neg_value;
@@ -85,12 +155,11 @@ Components StructuralComponents(absl::Span<const double> scores, absl::Span<cons
 }
 
 // Sample covariance of x and y around their given means (denominator size-1).
-double Covariance(const std::vector<double>& x, double mean_x, const std::vector<double>& y,
-                  double mean_y) {
-  if (x.size() < 2) return kNaN;
+double Covariance(const double* x, double mean_x, const double* y, double mean_y, size_t size) {
+  if (size < 2) return kNaN;
   double sum = 0;
-  for (size_t i = 0; i < x.size(); ++i) sum += (x[i] - mean_x) * (y[i] - mean_y);
-  return sum / static_cast<double>(x.size() - 1);
+  for (size_t i = 0; i < size; ++i) sum += (x[i] - mean_x) * (y[i] - mean_y);
+  return sum / static_cast<double>(size - 1);
 }
 
 DeLongResult FromComponents(const Components& c, int64_t m, int64_t n, double z) {
@@ -98,8 +167,8 @@ DeLongResult FromComponents(const Components& c, int64_t m, int64_t n, double z)
   r.auc = c.auc;
   r.n_pos = m;
   r.n_neg = n;
-  r.variance = Covariance(c.v10, c.auc, c.v10, c.auc) / static_cast<double>(m) +
-               Covariance(c.v01, c.auc, c.v01, c.auc) / static_cast<double>(n);
+  r.variance = Covariance(c.v10.data(), c.auc, c.v10.data(), c.auc, m) / static_cast<double>(m) +
+               Covariance(c.v01.get(), c.auc, c.v01.get(), c.auc, n) / static_cast<double>(n);
   const double half = z * std::sqrt(r.variance);
   r.ci_low = std::isnan(half) ? kNaN : std::max(0.0, r.auc - half);
   r.ci_high = std::isnan(half) ? kNaN : std::min(1.0, r.auc + half);
@@ -113,6 +182,10 @@ absl::Status CheckBinaryScores(absl::Span<const double> scores, absl::Span<const
   if (scores.size() != labels.size()) {
     return absl::InvalidArgumentError(absl::StrCat(what, ": ", scores.size(), " scores but ",
                                                    labels.size(), " labels"));
+  }
+  if (scores.size() >= (size_t{1} << 31)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": ", scores.size(), " samples; at most 2^31 - 1 are supported"));
   }
   int64_t pos = 0;
   for (size_t i = 0; i < scores.size(); ++i) {
@@ -136,7 +209,8 @@ absl::Status CheckBinaryScores(absl::Span<const double> scores, absl::Span<const
 
 absl::StatusOr<double> Auc(absl::Span<const double> scores, absl::Span<const int> labels) {
   GENESIS_RETURN_IF_ERROR(CheckBinaryScores(scores, labels));
-  return StructuralComponents(scores, labels, IndexClasses(labels)).auc;
+  SortWorkspace ws;
+  return StructuralComponents(scores, labels, IndexClasses(labels), &ws).auc;
 }
 
 double NormalQuantile(double p) {
@@ -176,7 +250,8 @@ absl::StatusOr<DeLongResult> DeLong(absl::Span<const double> scores, absl::Span<
                                     double alpha) {
   GENESIS_RETURN_IF_ERROR(CheckBinaryScores(scores, labels));
   const ClassIndex classes = IndexClasses(labels);
-  const Components c = StructuralComponents(scores, labels, classes);
+  SortWorkspace ws;
+  const Components c = StructuralComponents(scores, labels, classes, &ws);
   return FromComponents(c, classes.m, classes.n, NormalQuantile(1 - alpha / 2));
 }
 
@@ -186,16 +261,18 @@ absl::StatusOr<PairedDeLongResult> PairedDeLong(absl::Span<const double> a,
   GENESIS_RETURN_IF_ERROR(CheckBinaryScores(a, labels, "scores A"));
   GENESIS_RETURN_IF_ERROR(CheckBinaryScores(b, labels, "scores B"));
   const ClassIndex classes = IndexClasses(labels);
-  const Components ca = StructuralComponents(a, labels, classes);
-  const Components cb = StructuralComponents(b, labels, classes);
+  SortWorkspace ws;
+  const Components ca = StructuralComponents(a, labels, classes, &ws);
+  const Components cb = StructuralComponents(b, labels, classes, &ws);
   const double z = NormalQuantile(1 - alpha / 2);
   PairedDeLongResult r;
   r.a = FromComponents(ca, classes.m, classes.n, z);
   r.b = FromComponents(cb, classes.m, classes.n, z);
   r.delta = r.a.auc - r.b.auc;
   const double m = static_cast<double>(classes.m), n = static_cast<double>(classes.n);
-  const double cov = Covariance(ca.v10, ca.auc, cb.v10, cb.auc) / m +
-                     Covariance(ca.v01, ca.auc, cb.v01, cb.auc) / n;
+  const double cov =
+      Covariance(ca.v10.data(), ca.auc, cb.v10.data(), cb.auc, classes.m) / m +
+      Covariance(ca.v01.get(), ca.auc, cb.v01.get(), cb.auc, classes.n) / n;
   r.delta_variance = std::max(0.0, r.a.variance + r.b.variance - 2 * cov);
   const double sd = std::sqrt(r.delta_variance);
   r.delta_ci_low = r.delta - z * sd;
@@ -268,7 +345,37 @@ struct BootstrapUnits {
   std::vector<int32_t> entries;
   bool singletons = true;
   std::vector<std::vector<int32_t>> strata;  // Unit ids per stratum (non-empty strata only).
+  // Per stratum whose units are all single samples: (entry, number of units) -- resampling it is
+  // then one multinomial draw over entries, made as sequential binomials (thousands of draws
+  // instead of one per sample). Empty for strata of multi-sample groups.
+  std::vector<std::vector<std::pair<int32_t, int64_t>>> categories;
   int32_t levels = 0;
+};
+
+// Collapses strata of single-sample units into entry counts (see BootstrapUnits::categories).
+void CollapseSingletonStrata(BootstrapUnits* units) {
+  units->categories.assign(units->strata.size(), {});
+  for (size_t s = 0; s < units->strata.size(); ++s) {
+    std::map<int32_t, int64_t> counts;
+    bool singletons = true;
+    for (int32_t unit : units->strata[s]) {
+      if (units->offsets[unit + 1] - units->offsets[unit] != 1) {
+        singletons = false;
+        break;
+      }
+      ++counts[units->entries[units->offsets[unit]]];
+    }
+    if (singletons) units->categories[s].assign(counts.begin(), counts.end());
+  }
+}
+
+// std's uniform random bit generator interface over FastRandom (for binomial_distribution).
+struct BitGenerator {
+  using result_type = uint64_t;
+  static constexpr result_type min() { return 0; }
+  static constexpr result_type max() { return ~uint64_t{0}; }
+  result_type operator()() { return rng->Next(); }
+  FastRandom* rng;
 };
 
 BootstrapUnits BuildUnits(absl::Span<const double> scores, absl::Span<const int> labels,
@@ -298,6 +405,7 @@ BootstrapUnits BuildUnits(absl::Span<const double> scores, absl::Span<const int>
     }
     units.offsets[scores.size()] = static_cast<int64_t>(scores.size());
     units.strata = {std::move(pos), std::move(neg)};
+    CollapseSingletonStrata(&units);
     return units;
   }
   // Samples of each group, groups in order of first appearance.
@@ -323,6 +431,7 @@ BootstrapUnits BuildUnits(absl::Span<const double> scores, absl::Span<const int>
   for (auto* stratum : {&with_pos, &without_pos}) {
     if (!stratum->empty()) units.strata.push_back(std::move(*stratum));
   }
+  CollapseSingletonStrata(&units);
   return units;
 }
 
@@ -335,8 +444,28 @@ double ReplicateAuc(const BootstrapUnits& units, uint64_t seed, int replicate,
   FastRandom rng(stream.Fork());
   int64_t* pos = pos_count->data();
   int64_t* neg = neg_count->data();
-  for (const std::vector<int32_t>& stratum : units.strata) {
+  for (size_t s = 0; s < units.strata.size(); ++s) {
+    const std::vector<int32_t>& stratum = units.strata[s];
     const uint64_t size = stratum.size();
+    if (!units.categories[s].empty()) {
+      // Multinomial(size, count / size) over entries as sequential conditional binomials.
+      BitGenerator bits{&rng};
+      int64_t remaining = static_cast<int64_t>(size), weight = static_cast<int64_t>(size);
+      const auto& categories = units.categories[s];
+      for (size_t c = 0; c < categories.size() && remaining > 0; ++c) {
+        const auto& [e, count] = categories[c];
+        int64_t drawn = remaining;
+        if (c + 1 < categories.size()) {
+          std::binomial_distribution<int64_t> binomial(
+              remaining, static_cast<double>(count) / static_cast<double>(weight));
+          drawn = binomial(bits);
+        }
+        e < 0 ? pos[-e - 1] += drawn : neg[e] += drawn;
+        remaining -= drawn;
+        weight -= count;
+      }
+      continue;
+    }
     for (uint64_t draw = 0; draw < size; ++draw) {
       const int32_t unit = stratum[rng.Below(size)];
       if (units.singletons) {

@@ -164,6 +164,29 @@ std::vector<double> NoisyScores(const std::vector<int>& labels, int seed) {
   return s;
 }
 
+// The radix-sorted midranks against a direct pair count, on scores with negative values,
+// -0/+0, ties and large magnitudes.
+TEST(AucTest, MatchesPairCountingOnAwkwardScores) {
+  std::vector<double> scores;
+  std::vector<int> labels;
+  uint64_t state = 99;
+  const double pool[] = {-1e300, -2.5, -0.0, 0.0, 1e-300, 0.25, 0.25f, 3.0, 1e300, -7.0};
+  for (int i = 0; i < 400; ++i) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    scores.push_back(pool[(state >> 33) % 10] * ((state >> 20) % 3 == 0 ? 1 : 1.0000001));
+    labels.push_back((state >> 40) % 3 == 0);
+  }
+  double won = 0, pairs = 0;
+  for (size_t i = 0; i < scores.size(); ++i) {
+    for (size_t j = 0; j < scores.size(); ++j) {
+      if (labels[i] != 1 || labels[j] != 0) continue;
+      won += scores[i] > scores[j] ? 1 : scores[i] == scores[j] ? 0.5 : 0;
+      pairs += 1;
+    }
+  }
+  EXPECT_DOUBLE_EQ(*Auc(scores, labels), won / pairs);
+}
+
 TEST(BootstrapTest, DeterministicIndependentOfThreadsAndCoversAuc) {
   std::vector<int> labels;
   std::vector<std::string> groups;
