@@ -90,21 +90,17 @@ absl::StatusOr<Predictions> ReadPredictions(const std::string& path) {
   const bool has_world = x_col >= 0 && y_col >= 0 && z_col >= 0;
   Predictions p;
   p.source = path;
-  absl::flat_hash_map<std::string, int64_t> first_line;
+  std::vector<int64_t> lines;  // CSV line of each row, for duplicate-id messages.
   std::vector<std::string> row;
   while (true) {
     GENESIS_ASSIGN_OR_RETURN(bool more, reader->Next(&row));
     if (!more) break;
     const std::string& id = row[cols[0]];
     if (id.empty()) return FieldError(*reader, "id", id, "a non-empty id");
-    auto [it, inserted] = first_line.emplace(id, reader->line());
-    if (!inserted) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ":", reader->line(), ": id '", id,
-                                                     "' repeats line ", it->second));
-    }
     GENESIS_ASSIGN_OR_RETURN(int label, ParseLabel(*reader, row, cols[1]));
     GENESIS_ASSIGN_OR_RETURN(double score, ParseNumber(*reader, row, cols[2]));
     p.id.push_back(id);
+    lines.push_back(reader->line());
     p.label.push_back(label);
     p.score.push_back(score);
     if (group_col >= 0) p.group.push_back(row[group_col]);
@@ -115,6 +111,16 @@ absl::StatusOr<Predictions> ReadPredictions(const std::string& path) {
       GENESIS_ASSIGN_OR_RETURN(w[1], ParseNumber(*reader, row, y_col));
       GENESIS_ASSIGN_OR_RETURN(w[2], ParseNumber(*reader, row, z_col));
       p.world.push_back(w);
+    }
+  }
+  // Duplicate ids, checked once all rows are in (views into p.id, no copies).
+  absl::flat_hash_map<absl::string_view, size_t> first;
+  first.reserve(p.id.size());
+  for (size_t i = 0; i < p.id.size(); ++i) {
+    auto [it, inserted] = first.emplace(p.id[i], i);
+    if (!inserted) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ":", lines[i], ": id '", p.id[i],
+                                                     "' repeats line ", lines[it->second]));
     }
   }
   return p;
