@@ -13,6 +13,7 @@
 #include "core/eval/metrics.h"
 #include "core/file_util.h"
 #include "core/proto/experiment.pb.h"
+#include "core/proto/stages.pb.h"
 #include "core/stage.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/text_format.h"
@@ -281,6 +282,74 @@ TEST_F(EvaluateStageTest, NoFinishedSubrunIsAnError) {
   const absl::Status status = (*runner)->Run(context_);
   EXPECT_FALSE(status.ok());
   EXPECT_NE(status.message().find("no finished sub-run"), std::string::npos) << status;
+}
+
+// LUNA16: luna16_cpm finds the annotation files through the transfer stage's task.json. The
+// candidates are the hand-worked example of core/eval/froc_test.cc (CPM 3/7).
+TEST(EvaluateStageLunaTest, CpmFromTaskJson) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  const fs::path run = fs::path(tmp ? tmp : "/tmp") / "evaluate_luna_run";
+  fs::remove_all(run);
+  const fs::path transfer = run / "transfer";
+  const fs::path sub = transfer / "subruns" / "scratch_fold0_seed1_frac1";
+  fs::create_directories(sub);
+  ASSERT_TRUE(WriteFileAtomically((run / "annotations.csv").string(),
+                                  "seriesuid,coordX,coordY,coordZ,diameter_mm\n"
+                                  "s1,0,0,0,10\ns1,50,0,0,4\ns2,0,0,0,-1\ns3,0,0,0,6\n")
+                  .ok());
+  ASSERT_TRUE(WriteFileAtomically((run / "excluded.csv").string(),
+                                  "seriesuid,coordX,coordY,coordZ,diameter_mm\ns2,30,0,0,-1\n")
+                  .ok());
+  ASSERT_TRUE(WriteFileAtomically(
+                  (transfer / "task.json").string(),
+                  absl::StrCat(R"({"task": "luna16", "dataset": "LUNA16", "annotations": ")",
+                               (run / "annotations.csv").string(),
+                               R"(", "annotations_excluded": ")",
+                               (run / "excluded.csv").string(), "\"}"))
+                  .ok());
+  ASSERT_TRUE(WriteFileAtomically((sub / "subrun.json").string(),
+                                  R"({"initializer": "scratch", "fold": 0, "fold_name": "subsets 0-1",
+                                      "seed": 1, "label_fraction": 1})")
+                  .ok());
+  ASSERT_TRUE(WriteFileAtomically((sub / "predictions_test.csv").string(),
+                                  "id,group,label,score,seriesuid,coordX,coordY,coordZ\n"
+                                  "c1,s1,1,.9,s1,1,0,0\nc2,s1,1,.6,s1,0,3,0\n"
+                                  "c3,s1,0,.8,s1,50,2.5,0\nc4,s2,1,.7,s2,4,0,0\n"
+                                  "c5,s2,0,.95,s2,33,0,0\nc6,s2,0,.5,s2,100,0,0\n"
+                                  "c7,s3,0,.3,s3,10,0,0\nc8,s3,0,.2,s3,0,0,3\n")
+                  .ok());
+  ASSERT_TRUE(WriteFileAtomically((sub / ".done").string(), "").ok());
+  EvaluateStage options;
+  options.set_transfer_dir(transfer.string());
+  options.add_evaluator()->set_type("luna16_cpm");
+  auto runner = Registry<StageRunner>::Get().Create("evaluate", options);
+  ASSERT_TRUE(runner.ok()) << runner.status();
+  Experiment experiment;
+  RunSummary summary;
+  RunContext context;
+  context.experiment = &experiment;
+  context.run_dir = run.string();
+  context.stage_dir = (run / "evaluate").string();
+  context.summary = &summary;
+  fs::create_directories(context.stage_dir);
+  const absl::Status status = (*runner)->Run(context);
+  ASSERT_TRUE(status.ok()) << status;
+  Value root;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  *ReadFile((run / "evaluate" / "evaluation.json").string()), &root)
+                  .ok());
+  EXPECT_EQ(At(root, "task").string_value(), "luna16");
+  const Value& test = At(At(At(root, "subruns"), 0), "test");
+  EXPECT_DOUBLE_EQ(At(test, "cpm").number_value(), 3.0 / 7.0);
+  EXPECT_DOUBLE_EQ(At(At(test, "froc"), "0.125").number_value(), 0.25);
+  EXPECT_DOUBLE_EQ(At(At(test, "froc"), "8").number_value(), 0.5);
+  EXPECT_DOUBLE_EQ(At(At(At(At(root, "summary"), 0), "pooled"), "cpm").number_value(), 3.0 / 7.0);
+  const std::string froc = At(At(At(At(root, "subruns"), 0), "curves"), "froc").string_value();
+  EXPECT_EQ(froc, "curves/scratch_fold0_seed1_frac1_froc.csv");
+  absl::StatusOr<std::string> curve = ReadFile((run / "evaluate" / froc).string());
+  ASSERT_TRUE(curve.ok());
+  EXPECT_EQ(curve->substr(0, curve->find('\n')), "fps_per_scan,sensitivity");
+  EXPECT_EQ(At(root, "comparisons").list_value().values_size(), 0);  // One initialisation.
 }
 
 }  // namespace
