@@ -46,7 +46,8 @@
 //                   seeds_auc_mean,seeds_auc_sd, then pooled METRICS flat as pooled_<key>
 //   comparisons.csv a,b,label_fraction,scope,fold,seed,auc_a,auc_b,delta,delta_ci95_low,
 //                   delta_ci95_high,p_value,significant,method,n_pos,n_neg,n_unpaired
-//   curves/<subrun>_<curve>.csv     roc: fpr,tpr,threshold; froc: fps_per_scan,sensitivity
+//   curves/<subrun>_<curve>.csv     roc (always): fpr,tpr,threshold (first threshold "inf");
+//                                   froc (luna16_cpm): fps_per_scan,sensitivity
 //   curves/pooled_<initializer>_frac<f>_seed<s>_<curve>.csv
 #include <algorithm>
 #include <cmath>
@@ -446,7 +447,8 @@ class EvaluateStageRunner : public StageRunner {
     return s;
   }
 
-  // AUC + DeLong CI always, then every configured evaluator.
+  // AUC + DeLong CI always, then every configured evaluator; the ROC curve (sklearn's
+// drop_intermediate points) when no evaluator gave one.
   absl::StatusOr<MetricSet> EvaluateSet(const Predictions& test, const Predictions* val,
                                         const std::string& label) {
     MetricSet out;
@@ -472,6 +474,12 @@ class EvaluateStageRunner : public StageRunner {
       for (const std::string& w : m->warnings) warnings_.push_back(absl::StrCat(label, ": ", w));
       m->warnings.clear();
       out.Merge(*m);
+    }
+    if (!out.curves.count("roc")) {  // Every evaluated set gets its ROC curve (for reports).
+      GENESIS_ASSIGN_OR_RETURN(std::vector<RocPoint> roc, RocCurve(test.score, test.label, true));
+      Curve& curve = out.curves["roc"];
+      curve.columns = {"fpr", "tpr", "threshold"};
+      for (const RocPoint& p : roc) curve.rows.push_back({p.fpr, p.tpr, p.threshold});
     }
     return out;
   }

@@ -192,8 +192,9 @@ TEST_F(EvaluateStageTest, NumbersMatchDirectComputation) {
     EXPECT_NEAR(At(m, "specificity_0.5").number_value(),
                 AtThreshold(t.score, t.label, 0.5).specificity, 1e-12);
     EXPECT_EQ(At(m, "bootstrap_ci95").list_value().values_size(), 2);
-    // No "auc" evaluator configured: no ROC curve.
-    EXPECT_EQ(At(s, "curves").struct_value().fields().count("roc"), 0u);
+    // The ROC curve is written even without the "auc" evaluator.
+    EXPECT_EQ(At(At(s, "curves"), "roc").string_value(),
+              absl::StrCat("curves/", At(s, "subrun").string_value(), "_roc.csv"));
   }
 
   // Summary of scratch: test predictions of both folds pooled; fold mean and sd.
