@@ -34,8 +34,8 @@ struct EvaluationInput {
   std::string task;                   // The transfer task ("luna16", "mura"), may be empty.
   // task.json's members (Task::Info(), e.g. "annotations", "annotations_excluded").
   std::map<std::string, std::string> task_info;
-  double alpha = 0.05;    // 1 - confidence level of intervals.
-  uint64_t seed = 0;      // The run seed (resampling evaluators derive from it).
+  double alpha = 0.05;  // 1 - confidence level of intervals.
+  uint64_t seed = 0;    // The run seed (resampling evaluators derive from it).
   int num_threads = 1;
 };
 
@@ -46,11 +46,11 @@ struct Curve {
 };
 
 struct MetricSet {
-  std::map<std::string, double> values;  // e.g. {"auc": 0.98, "n_pos": 1157}.
+  std::map<std::string, double> values;                        // e.g. {"auc": 0.98, "n_pos": 1157}.
   std::map<std::string, std::pair<double, double>> intervals;  // e.g. "auc_ci95" -> (lo, hi).
   std::map<std::string, std::map<std::string, double>> tables;  // e.g. "froc" -> {"1": 0.8}.
-  std::map<std::string, Curve> curves;   // e.g. "roc", "froc".
-  std::vector<std::string> warnings;     // Shown in evaluation.json's warnings.
+  std::map<std::string, Curve> curves;                          // e.g. "roc", "froc".
+  std::vector<std::string> warnings;  // Shown in evaluation.json's warnings.
 
   // Adds `other`'s entries (replacing same-named ones).
   void Merge(const MetricSet& other) {

@@ -16,6 +16,8 @@
 //   bootstrap_grouped_s: T     the same resampling whole scans (stratified by scans with a
 //                              positive)
 //   csv_read_s: T              reading the 754,575-row predictions CSV (csv=0 skips it)
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -25,7 +27,6 @@
 #include <map>
 #include <string>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -67,8 +68,8 @@ int BenchEvaluate(const BenchOptions& options) {
     return 2;
   }
   const int iterations = options.iterations > 0 ? options.iterations : 5;
-  const int threads = options.threads > 0 ? options.threads
-                                          : static_cast<int>(std::thread::hardware_concurrency());
+  const int threads =
+      options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
 
   // Synthetic candidates: positives spread over scans; float probabilities of two correlated
   // models (A better than B), rounded to float as real predictions are (so ties occur).
@@ -82,12 +83,12 @@ int BenchEvaluate(const BenchOptions& options) {
     const double shared = std::sqrt(-2 * std::log(u1)) * std::cos(2 * M_PI * u2);
     const double own = std::sqrt(-2 * std::log(u1)) * std::sin(2 * M_PI * u2);
     a[i] = static_cast<float>(1 / (1 + std::exp(-(shared - 4 + 3.2 * labels[i]))));
-    b[i] = static_cast<float>(1 / (1 + std::exp(-(0.7 * shared + 0.7 * own - 4 +
-                                                  2.9 * labels[i]))));
+    b[i] =
+        static_cast<float>(1 / (1 + std::exp(-(0.7 * shared + 0.7 * own - 4 + 2.9 * labels[i]))));
     scans[i] = absl::StrCat("1.3.6.1.4.1.14519.5.2.1.6279.6001.", i * kScans / kSamples);
   }
-  std::printf("samples: %d\npositives: %d\nscans: %d\nthreads: %d\n", kSamples, kPositives,
-              kScans, threads);
+  std::printf("samples: %d\npositives: %d\nscans: %d\nthreads: %d\n", kSamples, kPositives, kScans,
+              threads);
 
   // PairedDeLong yields both AUCs, both DeLong CIs and the paired test: everything
   // `genesis auc A B` prints. DeLong alone: `genesis auc A`.
@@ -136,8 +137,7 @@ int BenchEvaluate(const BenchOptions& options) {
   std::printf("bootstrap_replicates: %d\n", replicates);
   std::printf("bootstrap_s: %.3f\nbootstrap_cpu_s: %.3f\nbootstrap_ci95: [%.5f, %.5f]\n", plain,
               plain_cpu, r->ci_low, r->ci_high);
-  std::printf("bootstrap_grouped_s: %.3f\nbootstrap_grouped_cpu_s: %.3f\n", grouped,
-              grouped_cpu);
+  std::printf("bootstrap_grouped_s: %.3f\nbootstrap_grouped_cpu_s: %.3f\n", grouped, grouped_cpu);
   std::printf("bootstrap_grouped_ci95: [%.5f, %.5f]\n", g->ci_low, g->ci_high);
   std::printf("delong_ci95: [%.5f, %.5f]\n", paired.a.ci_low, paired.a.ci_high);
 

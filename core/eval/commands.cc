@@ -74,10 +74,10 @@ absl::StatusOr<Json> AucJson(const std::vector<std::string>& args) {
     GENESIS_ASSIGN_OR_RETURN(Predictions b, ReadPredictions(args[1]));
     GENESIS_ASSIGN_OR_RETURN(MatchedPredictions m, MatchById(a, b));
     if (!m.only_in_a.empty() || !m.only_in_b.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "ids must match between ", args[0], " and ", args[1], ": ", m.only_in_a.size(),
-          " only in ", args[0], " (", ListSome(m.only_in_a), "), ", m.only_in_b.size(),
-          " only in ", args[1], " (", ListSome(m.only_in_b), ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("ids must match between ", args[0], " and ", args[1], ": ",
+                       m.only_in_a.size(), " only in ", args[0], " (", ListSome(m.only_in_a), "), ",
+                       m.only_in_b.size(), " only in ", args[1], " (", ListSome(m.only_in_b), ")"));
     }
     GENESIS_ASSIGN_OR_RETURN(PairedDeLongResult r,
                              PairedDeLong(m.score_a, m.score_b, m.label, kAlpha));

@@ -44,8 +44,8 @@ struct CadMark {
 
 // The seven operating points, in FPs per scan, and their JSON keys.
 inline constexpr std::array<double, 7> kFrocOperatingPoints = {0.125, 0.25, 0.5, 1, 2, 4, 8};
-inline constexpr std::array<const char*, 7> kFrocOperatingPointKeys = {
-    "0.125", "0.25", "0.5", "1", "2", "4", "8"};
+inline constexpr std::array<const char*, 7> kFrocOperatingPointKeys = {"0.125", "0.25", "0.5", "1",
+                                                                       "2",     "4",    "8"};
 
 struct FrocResult {
   double cpm = 0;
@@ -53,8 +53,8 @@ struct FrocResult {
   // (FPs per scan, sensitivity), starting at (0, 0).
   std::vector<std::pair<double, double>> curve;
   int64_t scans = 0;
-  int64_t nodules = 0;            // Included nodules on the listed scans.
-  int64_t detected = 0;           // Of them, hit by at least one mark.
+  int64_t nodules = 0;   // Included nodules on the listed scans.
+  int64_t detected = 0;  // Of them, hit by at least one mark.
   int64_t false_positives = 0;
   int64_t marks_on_excluded = 0;  // Marks hitting only excluded nodules (ignored).
   int64_t marks_outside_series = 0;

@@ -34,9 +34,9 @@ TEST(FrocTest, HandWorkedExample) {
                                        {"s9", 0, 0, 0, 10}};
   const std::vector<Nodule> excluded = {{"s2", 30, 0, 0, -1}};
   const std::vector<CadMark> marks = {
-      {"s1", 1, 0, 0, .9},   {"s1", 0, 3, 0, .6},  {"s1", 50, 2.5, 0, .8},
-      {"s2", 4, 0, 0, .7},   {"s2", 33, 0, 0, .95}, {"s2", 100, 0, 0, .5},
-      {"s3", 10, 0, 0, .3},  {"s3", 0, 0, 3, .2},  {"sX", 0, 0, 0, .99}};
+      {"s1", 1, 0, 0, .9},  {"s1", 0, 3, 0, .6},   {"s1", 50, 2.5, 0, .8},
+      {"s2", 4, 0, 0, .7},  {"s2", 33, 0, 0, .95}, {"s2", 100, 0, 0, .5},
+      {"s3", 10, 0, 0, .3}, {"s3", 0, 0, 3, .2},   {"sX", 0, 0, 0, .99}};
   absl::StatusOr<FrocResult> r = ComputeFroc(nodules, excluded, {"s1", "s2", "s3"}, marks);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->scans, 3);

@@ -52,11 +52,21 @@ std::string JsonQuote(absl::string_view text) {
   std::string out = "\"";
   for (const char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += absl::StrFormat("\\u%04x", static_cast<unsigned char>(c));
@@ -79,10 +89,18 @@ void Json::DumpTo(std::string* out, int indent, int depth) const {
     if (indent >= 0) absl::StrAppend(out, "\n", std::string(indent * d, ' '));
   };
   switch (type_) {
-    case kNull: *out += "null"; return;
-    case kNumber: *out += JsonNumber(number_); return;
-    case kBool: *out += bool_ ? "true" : "false"; return;
-    case kString: *out += JsonQuote(string_); return;
+    case kNull:
+      *out += "null";
+      return;
+    case kNumber:
+      *out += JsonNumber(number_);
+      return;
+    case kBool:
+      *out += bool_ ? "true" : "false";
+      return;
+    case kString:
+      *out += JsonQuote(string_);
+      return;
     case kArray: {
       // Arrays of scalars stay on one line.
       bool scalars = true;
@@ -123,10 +141,18 @@ absl::StatusOr<std::map<std::string, std::string>> ReadFlatJsonObject(const std:
   std::map<std::string, std::string> out;
   for (const auto& [key, value] : parsed.fields()) {
     switch (value.kind_case()) {
-      case google::protobuf::Value::kStringValue: out[key] = value.string_value(); break;
-      case google::protobuf::Value::kNumberValue: out[key] = JsonNumber(value.number_value()); break;
-      case google::protobuf::Value::kBoolValue: out[key] = value.bool_value() ? "true" : "false"; break;
-      case google::protobuf::Value::kNullValue: out[key] = ""; break;
+      case google::protobuf::Value::kStringValue:
+        out[key] = value.string_value();
+        break;
+      case google::protobuf::Value::kNumberValue:
+        out[key] = JsonNumber(value.number_value());
+        break;
+      case google::protobuf::Value::kBoolValue:
+        out[key] = value.bool_value() ? "true" : "false";
+        break;
+      case google::protobuf::Value::kNullValue:
+        out[key] = "";
+        break;
       default: {
         std::string json;
         google::protobuf::util::MessageToJsonString(value, &json);

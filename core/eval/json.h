@@ -24,15 +24,15 @@ namespace genesis {
 
 class Json {
  public:
-  Json() = default;  // null
-  Json(double v) : type_(kNumber), number_(v) {}  // NOLINT: implicit on purpose.
-  Json(int v) : Json(static_cast<double>(v)) {}   // NOLINT
-  Json(int64_t v) : Json(static_cast<double>(v)) {}  // NOLINT
-  Json(uint64_t v) : Json(static_cast<double>(v)) {}  // NOLINT
-  Json(bool v) : type_(kBool), bool_(v) {}        // NOLINT
-  Json(const char* v) : type_(kString), string_(v) {}  // NOLINT
+  Json() = default;                                               // null
+  Json(double v) : type_(kNumber), number_(v) {}                  // NOLINT: implicit on purpose.
+  Json(int v) : Json(static_cast<double>(v)) {}                   // NOLINT
+  Json(int64_t v) : Json(static_cast<double>(v)) {}               // NOLINT
+  Json(uint64_t v) : Json(static_cast<double>(v)) {}              // NOLINT
+  Json(bool v) : type_(kBool), bool_(v) {}                        // NOLINT
+  Json(const char* v) : type_(kString), string_(v) {}             // NOLINT
   Json(std::string v) : type_(kString), string_(std::move(v)) {}  // NOLINT
-  Json(absl::string_view v) : type_(kString), string_(v) {}  // NOLINT
+  Json(absl::string_view v) : type_(kString), string_(v) {}       // NOLINT
 
   static Json Object() { return Json(kObject); }
   static Json Array() { return Json(kArray); }

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <memory>
 #include <map>
+#include <memory>
 #include <random>
 #include <thread>
 #include <utility>
@@ -70,8 +70,7 @@ struct SortWorkspace {
 
 // Samples sorted by score ascending (ws->keys, ws->items): LSD radix sort over 11-bit digits,
 // skipping digits every key shares (float probabilities leave the low ones empty).
-void SortByScore(absl::Span<const double> scores, absl::Span<const int> labels,
-                 SortWorkspace* ws) {
+void SortByScore(absl::Span<const double> scores, absl::Span<const int> labels, SortWorkspace* ws) {
   const size_t n = scores.size();
   ws->Resize(n);
   constexpr int kBits = 11;
@@ -118,7 +117,7 @@ struct Components {
 };
 
 Components StructuralComponents(absl::Span<const double> scores, absl::Span<const int> labels,
-                                 const ClassIndex& classes, SortWorkspace* ws) {
+                                const ClassIndex& classes, SortWorkspace* ws) {
   const size_t total = scores.size();
   SortByScore(scores, labels, ws);
   const uint64_t* keys = ws->keys.get();
@@ -181,8 +180,8 @@ DeLongResult FromComponents(const Components& c, int64_t m, int64_t n, double z)
 absl::Status CheckBinaryScores(absl::Span<const double> scores, absl::Span<const int> labels,
                                const std::string& what) {
   if (scores.size() != labels.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": ", scores.size(), " scores but ",
-                                                   labels.size(), " labels"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": ", scores.size(), " scores but ", labels.size(), " labels"));
   }
   if (scores.size() >= (size_t{1} << 31)) {
     return absl::InvalidArgumentError(
@@ -201,9 +200,9 @@ absl::Status CheckBinaryScores(absl::Span<const double> scores, absl::Span<const
     pos += labels[i];
   }
   if (pos == 0 || pos == static_cast<int64_t>(labels.size())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, ": the AUC needs both classes, got ", pos, " positives and ",
-        static_cast<int64_t>(labels.size()) - pos, " negatives"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": the AUC needs both classes, got ", pos, " positives and ",
+                     static_cast<int64_t>(labels.size()) - pos, " negatives"));
   }
   return absl::OkStatus();
 }
@@ -217,17 +216,14 @@ absl::StatusOr<double> Auc(absl::Span<const double> scores, absl::Span<const int
 double NormalQuantile(double p) {
   if (!(p > 0 && p < 1)) return kNaN;
   // Acklam's rational approximation, then one Halley step on erfc (full double precision).
-  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,
-                             -2.759285104469687e+02, 1.383577518672690e+02,
-                             -3.066479806614716e+01, 2.506628277459239e+00};
-  static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02,
-                             -1.556989798598866e+02, 6.680131188771972e+01,
-                             -1.328068155288572e+01};
-  static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,
-                             -2.400758277161838e+00, -2.549732539343734e+00,
-                             4.374664141464968e+00, 2.938163982698783e+00};
-  static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
-                             2.445134137142996e+00, 3.754408661907416e+00};
+  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
+                             1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
+  static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                             6.680131188771972e+01, -1.328068155288572e+01};
+  static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                             -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
+  static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                             3.754408661907416e+00};
   double x;
   if (p < 0.02425) {
     const double q = std::sqrt(-2 * std::log(p));
@@ -271,9 +267,8 @@ absl::StatusOr<PairedDeLongResult> PairedDeLong(absl::Span<const double> a,
   r.b = FromComponents(cb, classes.m, classes.n, z);
   r.delta = r.a.auc - r.b.auc;
   const double m = static_cast<double>(classes.m), n = static_cast<double>(classes.n);
-  const double cov =
-      Covariance(ca.v10.data(), ca.auc, cb.v10.data(), cb.auc, classes.m) / m +
-      Covariance(ca.v01.get(), ca.auc, cb.v01.get(), cb.auc, classes.n) / n;
+  const double cov = Covariance(ca.v10.data(), ca.auc, cb.v10.data(), cb.auc, classes.m) / m +
+                     Covariance(ca.v01.get(), ca.auc, cb.v01.get(), cb.auc, classes.n) / n;
   r.delta_variance = std::max(0.0, r.a.variance + r.b.variance - 2 * cov);
   const double sd = std::sqrt(r.delta_variance);
   r.delta_ci_low = r.delta - z * sd;
@@ -314,8 +309,8 @@ absl::StatusOr<std::vector<RocPoint>> RocCurve(absl::Span<const double> scores,
   std::vector<size_t> keep;
   for (size_t i = 0; i < tps.size(); ++i) {
     const bool inner = i > 0 && i + 1 < tps.size();
-    if (drop_intermediate && tps.size() > 2 && inner &&
-        fps[i + 1] - 2 * fps[i] + fps[i - 1] == 0 && tps[i + 1] - 2 * tps[i] + tps[i - 1] == 0) {
+    if (drop_intermediate && tps.size() > 2 && inner && fps[i + 1] - 2 * fps[i] + fps[i - 1] == 0 &&
+        tps[i + 1] - 2 * tps[i] + tps[i - 1] == 0) {
       continue;
     }
     keep.push_back(i);
@@ -501,8 +496,8 @@ absl::StatusOr<BootstrapResult> BootstrapAuc(absl::Span<const double> scores,
                                              const BootstrapOptions& options) {
   GENESIS_RETURN_IF_ERROR(CheckBinaryScores(scores, labels));
   if (!groups.empty() && groups.size() != scores.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("bootstrap: ", groups.size(), " groups for ",
-                                                   scores.size(), " samples"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("bootstrap: ", groups.size(), " groups for ", scores.size(), " samples"));
   }
   if (options.replicates < 1) {
     return absl::InvalidArgumentError(
@@ -513,8 +508,8 @@ absl::StatusOr<BootstrapResult> BootstrapAuc(absl::Span<const double> scores,
   result.grouped = !groups.empty();
   result.stratified = units.strata.size() > 1;
   result.replicate_aucs.assign(options.replicates, kNaN);
-  int threads = options.threads > 0 ? options.threads
-                                    : static_cast<int>(std::thread::hardware_concurrency());
+  int threads =
+      options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
   threads = std::max(1, std::min(threads, options.replicates));
   std::atomic<int> next{0};
   auto work = [&] {
@@ -605,9 +600,9 @@ absl::StatusOr<GroupScores> MeanScorePerGroup(absl::Span<const double> scores,
                                               absl::Span<const int> labels,
                                               const std::vector<std::string>& groups) {
   if (groups.size() != scores.size() || labels.size() != scores.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("per-group scores: ", scores.size(),
-                                                   " scores, ", labels.size(), " labels, ",
-                                                   groups.size(), " groups"));
+    return absl::InvalidArgumentError(absl::StrCat("per-group scores: ", scores.size(), " scores, ",
+                                                   labels.size(), " labels, ", groups.size(),
+                                                   " groups"));
   }
   GroupScores out;
   std::vector<int64_t> count;

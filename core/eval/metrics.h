@@ -62,8 +62,7 @@ struct PairedDeLongResult {
 // Two score vectors on the same samples (index i of `a`, `b` and `labels` is one sample).
 absl::StatusOr<PairedDeLongResult> PairedDeLong(absl::Span<const double> a,
                                                 absl::Span<const double> b,
-                                                absl::Span<const int> labels,
-                                                double alpha = 0.05);
+                                                absl::Span<const int> labels, double alpha = 0.05);
 
 struct RocPoint {
   double fpr = 0;

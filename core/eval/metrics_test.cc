@@ -41,10 +41,10 @@ TEST(AucTest, HandComputedWithTies) {
 }
 
 TEST(AucTest, RejectsBadInput) {
-  EXPECT_FALSE(Auc({0.1, 0.2}, {1, 1}).ok());          // One class only.
-  EXPECT_FALSE(Auc({0.1, 0.2}, {1, 2}).ok());          // Label 2.
-  EXPECT_FALSE(Auc({0.1, NAN}, {1, 0}).ok());          // NaN score.
-  EXPECT_FALSE(Auc({0.1, 0.2, 0.3}, {1, 0}).ok());     // Sizes differ.
+  EXPECT_FALSE(Auc({0.1, 0.2}, {1, 1}).ok());       // One class only.
+  EXPECT_FALSE(Auc({0.1, 0.2}, {1, 2}).ok());       // Label 2.
+  EXPECT_FALSE(Auc({0.1, NAN}, {1, 0}).ok());       // NaN score.
+  EXPECT_FALSE(Auc({0.1, 0.2, 0.3}, {1, 0}).ok());  // Sizes differ.
   const absl::Status status = Auc({0.1, 0.2}, {1, 1}).status();
   EXPECT_NE(status.message().find("both classes"), std::string::npos) << status;
 }
@@ -142,8 +142,7 @@ TEST(KappaTest, HandComputed) {
 }
 
 TEST(GroupTest, MeanPerStudyAndMixedLabels) {
-  absl::StatusOr<GroupScores> g =
-      MeanScorePerGroup({0.2, 0.6, 0.9}, {1, 1, 0}, {"s1", "s1", "s2"});
+  absl::StatusOr<GroupScores> g = MeanScorePerGroup({0.2, 0.6, 0.9}, {1, 1, 0}, {"s1", "s1", "s2"});
   ASSERT_TRUE(g.ok()) << g.status();
   ASSERT_EQ(g->group.size(), 2u);
   EXPECT_DOUBLE_EQ(g->mean_score[0], 0.4);

@@ -35,9 +35,9 @@ absl::StatusOr<std::vector<int>> Columns(const CsvReader& reader,
 
 absl::Status FieldError(const CsvReader& reader, const std::string& column,
                         const std::string& value, absl::string_view expected) {
-  return absl::InvalidArgumentError(absl::StrCat(reader.path(), ":", reader.line(),
-                                                 ": column '", column, "': expected ", expected,
-                                                 ", got '", value, "'"));
+  return absl::InvalidArgumentError(absl::StrCat(reader.path(), ":", reader.line(), ": column '",
+                                                 column, "': expected ", expected, ", got '", value,
+                                                 "'"));
 }
 
 absl::StatusOr<double> ParseNumber(const CsvReader& reader, const std::vector<std::string>& row,
@@ -139,9 +139,9 @@ absl::StatusOr<MatchedPredictions> MatchById(const Predictions& a, const Predict
       continue;
     }
     if (a.label[i] != b.label[it->second]) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "id '", a.id[i], "' has label ", a.label[i], " in ", a.source, " but ",
-          b.label[it->second], " in ", b.source));
+      return absl::InvalidArgumentError(absl::StrCat("id '", a.id[i], "' has label ", a.label[i],
+                                                     " in ", a.source, " but ", b.label[it->second],
+                                                     " in ", b.source));
     }
     used[it->second] = 1;
     out.label.push_back(a.label[i]);
@@ -156,9 +156,8 @@ absl::StatusOr<MatchedPredictions> MatchById(const Predictions& a, const Predict
 
 absl::StatusOr<std::vector<Nodule>> ReadNodules(const std::string& path) {
   GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<CsvReader> reader, CsvReader::Open(path));
-  GENESIS_ASSIGN_OR_RETURN(
-      std::vector<int> cols,
-      Columns(*reader, {"seriesuid", "coordX", "coordY", "coordZ", "diameter_mm"}));
+  GENESIS_ASSIGN_OR_RETURN(std::vector<int> cols, Columns(*reader, {"seriesuid", "coordX", "coordY",
+                                                                    "coordZ", "diameter_mm"}));
   std::vector<Nodule> nodules;
   std::vector<std::string> row;
   while (true) {
@@ -178,9 +177,8 @@ absl::StatusOr<std::vector<Nodule>> ReadNodules(const std::string& path) {
 
 absl::StatusOr<std::vector<CadMark>> ReadCadMarks(const std::string& path) {
   GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<CsvReader> reader, CsvReader::Open(path));
-  GENESIS_ASSIGN_OR_RETURN(
-      std::vector<int> cols,
-      Columns(*reader, {"seriesuid", "coordX", "coordY", "coordZ", "probability"}));
+  GENESIS_ASSIGN_OR_RETURN(std::vector<int> cols, Columns(*reader, {"seriesuid", "coordX", "coordY",
+                                                                    "coordZ", "probability"}));
   std::vector<CadMark> marks;
   std::vector<std::string> row;
   while (true) {
@@ -223,19 +221,17 @@ absl::StatusOr<std::vector<std::string>> ReadSeriesList(const std::string& path)
       }
     }
     if (column >= static_cast<int>(fields.size())) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ":", line_number,
-                                                     ": expected a seriesuid in column ",
-                                                     column + 1));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", line_number, ": expected a seriesuid in column ", column + 1));
     }
     std::string uid(absl::StripAsciiWhitespace(fields[column]));
     if (uid.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ":", line_number, ": empty seriesuid"));
+      return absl::InvalidArgumentError(absl::StrCat(path, ":", line_number, ": empty seriesuid"));
     }
     auto [it, inserted] = seen.emplace(uid, line_number);
     if (!inserted) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ":", line_number, ": seriesuid '",
-                                                     uid, "' repeats line ", it->second));
+      return absl::InvalidArgumentError(absl::StrCat(path, ":", line_number, ": seriesuid '", uid,
+                                                     "' repeats line ", it->second));
     }
     series.push_back(std::move(uid));
   }

@@ -24,12 +24,12 @@ namespace genesis {
 
 // Scores of one model on one evaluation set (a sub-run's test split, or several pooled).
 struct Predictions {
-  std::string source;                // File(s) read, for messages.
-  std::vector<std::string> id;       // Unique; pairs samples across models.
-  std::vector<int> label;            // 0 or 1.
-  std::vector<double> score;         // Probability of the positive class.
-  std::vector<std::string> group;    // Scan / patient / study; empty when the file has none.
-  std::vector<std::string> series;   // LUNA16 seriesuid; empty when the file has none.
+  std::string source;               // File(s) read, for messages.
+  std::vector<std::string> id;      // Unique; pairs samples across models.
+  std::vector<int> label;           // 0 or 1.
+  std::vector<double> score;        // Probability of the positive class.
+  std::vector<std::string> group;   // Scan / patient / study; empty when the file has none.
+  std::vector<std::string> series;  // LUNA16 seriesuid; empty when the file has none.
   std::vector<std::array<double, 3>> world;  // coordX/Y/Z; empty when the file has none.
 
   size_t size() const { return id.size(); }

@@ -19,11 +19,10 @@ std::string TempFile(const std::string& name, const std::string& text) {
 }
 
 TEST(ReadPredictionsTest, ReadsRequiredAndOptionalColumns) {
-  const std::string path = TempFile(
-      "p.csv",
-      "id,group,label,score,seriesuid,coordX,coordY,coordZ\n"
-      "c1,scanA,1,0.9,scanA,1.5,-2,3\n"
-      "c2,scanA,0,0.25,scanA,0,0,0\n");
+  const std::string path = TempFile("p.csv",
+                                    "id,group,label,score,seriesuid,coordX,coordY,coordZ\n"
+                                    "c1,scanA,1,0.9,scanA,1.5,-2,3\n"
+                                    "c2,scanA,0,0.25,scanA,0,0,0\n");
   absl::StatusOr<Predictions> p = ReadPredictions(path);
   ASSERT_TRUE(p.ok()) << p.status();
   ASSERT_EQ(p->size(), 2u);
@@ -86,8 +85,8 @@ TEST(MatchByIdTest, PairsByIdAndReportsUnmatched) {
 }
 
 TEST(Luna16FilesTest, AnnotationsMarksAndSeries) {
-  absl::StatusOr<std::vector<Nodule>> nodules = ReadNodules(TempFile(
-      "annotations.csv", "seriesuid,coordX,coordY,coordZ,diameter_mm\n1.2.3,1,2,3,-1\n"));
+  absl::StatusOr<std::vector<Nodule>> nodules = ReadNodules(
+      TempFile("annotations.csv", "seriesuid,coordX,coordY,coordZ,diameter_mm\n1.2.3,1,2,3,-1\n"));
   ASSERT_TRUE(nodules.ok()) << nodules.status();
   EXPECT_DOUBLE_EQ((*nodules)[0].diameter_mm, -1);
   absl::Status bad = ReadNodules(TempFile("bad_ann.csv",
@@ -95,8 +94,8 @@ TEST(Luna16FilesTest, AnnotationsMarksAndSeries) {
                                           "1.2.3,1,2,x,5\n"))
                          .status();
   EXPECT_NE(bad.message().find("bad_ann.csv:2: column 'coordZ'"), std::string::npos) << bad;
-  absl::StatusOr<std::vector<CadMark>> marks = ReadCadMarks(TempFile(
-      "marks.csv", "seriesuid,coordX,coordY,coordZ,probability\n1.2.3,1,2,3,0.5\n"));
+  absl::StatusOr<std::vector<CadMark>> marks = ReadCadMarks(
+      TempFile("marks.csv", "seriesuid,coordX,coordY,coordZ,probability\n1.2.3,1,2,3,0.5\n"));
   ASSERT_TRUE(marks.ok());
   EXPECT_DOUBLE_EQ((*marks)[0].probability, 0.5);
   absl::StatusOr<std::vector<std::string>> plain = ReadSeriesList(TempFile("s.txt", "a\n\nb\n"));

@@ -259,9 +259,9 @@ class EvaluateStageRunner : public StageRunner {
     int left_out = 0;
     GENESIS_RETURN_IF_ERROR(ListSubruns(&left_out));
     if (subruns_.empty()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "evaluate: no finished sub-run (with a .done marker) in ", transfer_dir_,
-          "/subruns", warnings_.empty() ? "" : absl::StrCat(": ", warnings_.front())));
+      return absl::FailedPreconditionError(
+          absl::StrCat("evaluate: no finished sub-run (with a .done marker) in ", transfer_dir_,
+                       "/subruns", warnings_.empty() ? "" : absl::StrCat(": ", warnings_.front())));
     }
     fs::create_directories(fs::path(context.stage_dir) / "curves");
     for (Subrun& s : subruns_) {
@@ -348,9 +348,8 @@ class EvaluateStageRunner : public StageRunner {
         if (entry.is_directory()) names.insert(entry.path().filename().string());
       }
     } else if (listed.empty()) {
-      return absl::NotFoundError(
-          absl::StrCat("evaluate: ", root.string(), " does not exist (is ", transfer_dir_,
-                       " a transfer stage folder?)"));
+      return absl::NotFoundError(absl::StrCat("evaluate: ", root.string(), " does not exist (is ",
+                                              transfer_dir_, " a transfer stage folder?)"));
     }
     for (const std::string& name : listed_order) {
       if (names.count(name)) continue;
@@ -382,12 +381,12 @@ class EvaluateStageRunner : public StageRunner {
     for (const Subrun& s : subruns_) present.insert(s.initializer);
     for (const std::string& r : options_.reference()) {
       if (!present.count(r)) {
-        warnings_.push_back(absl::StrCat("reference initialisation '", r,
-                                         "' has no finished sub-run"));
+        warnings_.push_back(
+            absl::StrCat("reference initialisation '", r, "' has no finished sub-run"));
       }
     }
-    for (const std::string& i : std::vector<std::string>(options_.reference().begin(),
-                                                         options_.reference().end())) {
+    for (const std::string& i :
+         std::vector<std::string>(options_.reference().begin(), options_.reference().end())) {
       if (present.count(i) && std::find(order_.begin(), order_.end(), i) == order_.end()) {
         order_.push_back(i);
       }
@@ -399,9 +398,9 @@ class EvaluateStageRunner : public StageRunner {
     }
     // Outputs list sub-runs by initialisation (in that order), fraction, seed, fold.
     auto key = [&](const Subrun& s) {
-      return std::make_tuple(std::find(order_.begin(), order_.end(), s.initializer) -
-                                 order_.begin(),
-                             -s.label_fraction, s.seed, s.fold);
+      return std::make_tuple(
+          std::find(order_.begin(), order_.end(), s.initializer) - order_.begin(),
+          -s.label_fraction, s.seed, s.fold);
     };
     std::stable_sort(subruns_.begin(), subruns_.end(),
                      [&](const Subrun& x, const Subrun& y) { return key(x) < key(y); });
@@ -422,9 +421,7 @@ class EvaluateStageRunner : public StageRunner {
       GENESIS_ASSIGN_OR_RETURN(meta, ReadFlatJsonObject(json_path.string()));
     }
     // subruns.csv's text first (exact seeds), then subrun.json.
-    auto field = [&](const std::string& key) {
-      return Get(row, key, Get(meta, key, ""));
-    };
+    auto field = [&](const std::string& key) { return Get(row, key, Get(meta, key, "")); };
     Subrun s;
     s.name = name;
     s.initializer = field("initializer");
@@ -432,11 +429,12 @@ class EvaluateStageRunner : public StageRunner {
     if (s.initializer.empty() || !absl::SimpleAtoi(field("fold"), &s.fold) ||
         !absl::SimpleAtoi(field("seed"), &s.seed) ||
         !absl::SimpleAtod(field("label_fraction"), &s.label_fraction)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          json_path.string(), ": expected initializer, fold, seed and label_fraction (in "
-                              "subrun.json or subruns.csv); got initializer='",
-          s.initializer, "' fold='", field("fold"), "' seed='", field("seed"),
-          "' label_fraction='", field("label_fraction"), "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(json_path.string(),
+                       ": expected initializer, fold, seed and label_fraction (in "
+                       "subrun.json or subruns.csv); got initializer='",
+                       s.initializer, "' fold='", field("fold"), "' seed='", field("seed"),
+                       "' label_fraction='", field("label_fraction"), "'"));
     }
     GENESIS_ASSIGN_OR_RETURN(s.test, ReadPredictions((dir / "predictions_test.csv").string()));
     const fs::path val_path = dir / "predictions_val.csv";
@@ -448,7 +446,7 @@ class EvaluateStageRunner : public StageRunner {
   }
 
   // AUC + DeLong CI always, then every configured evaluator; the ROC curve (sklearn's
-// drop_intermediate points) when no evaluator gave one.
+  // drop_intermediate points) when no evaluator gave one.
   absl::StatusOr<MetricSet> EvaluateSet(const Predictions& test, const Predictions* val,
                                         const std::string& label) {
     MetricSet out;
@@ -466,8 +464,7 @@ class EvaluateStageRunner : public StageRunner {
     input.task_info = task_info_;
     input.alpha = options_.alpha();
     input.seed = context_->seed;
-    input.num_threads = options_.num_threads() > 0 ? options_.num_threads()
-                                                   : context_->num_threads;
+    input.num_threads = options_.num_threads() > 0 ? options_.num_threads() : context_->num_threads;
     for (size_t i = 0; i < evaluators_.size(); ++i) {
       absl::StatusOr<MetricSet> m = evaluators_[i]->Evaluate(input);
       if (!m.ok()) return Annotate(m.status(), absl::StrCat("evaluator ", evaluator_names_[i]));
@@ -517,8 +514,8 @@ class EvaluateStageRunner : public StageRunner {
         for (const Subrun& s : subruns_) {
           if (s.initializer != init || s.label_fraction != f) continue;
           if (arm.by_seed_fold[s.seed].count(s.fold)) {
-            warnings_.push_back(absl::StrCat("sub-run ", s.name, " repeats fold ", s.fold,
-                                             " seed ", s.seed, " of ", init, ": ignored"));
+            warnings_.push_back(absl::StrCat("sub-run ", s.name, " repeats fold ", s.fold, " seed ",
+                                             s.seed, " of ", init, ": ignored"));
             continue;
           }
           arm.by_seed_fold[s.seed][s.fold] = &s;
@@ -629,9 +626,9 @@ class EvaluateStageRunner : public StageRunner {
                                int fold) {
     GENESIS_ASSIGN_OR_RETURN(MatchedPredictions m, MatchById(a, b));
     const int64_t unpaired = static_cast<int64_t>(m.only_in_a.size() + m.only_in_b.size());
-    const std::string what = absl::StrCat(arm_a.initializer, " vs ", arm_b.initializer,
-                                          " (fraction ", Fraction(arm_a.label_fraction),
-                                          ", seed ", seed, ", ", scope, ")");
+    const std::string what =
+        absl::StrCat(arm_a.initializer, " vs ", arm_b.initializer, " (fraction ",
+                     Fraction(arm_a.label_fraction), ", seed ", seed, ", ", scope, ")");
     if (unpaired > 0) {
       warnings_.push_back(absl::StrCat(what, ": ", unpaired,
                                        " test ids without a partner were left out of the "
@@ -698,8 +695,8 @@ class EvaluateStageRunner : public StageRunner {
         for (const auto& [seed, folds_a] : a.by_seed_fold) {
           auto it = b.by_seed_fold.find(seed);
           if (it == b.by_seed_fold.end()) {
-            warnings_.push_back(absl::StrCat(a.initializer, " vs ", b.initializer, ": seed ",
-                                             seed, " has no sub-run of ", b.initializer));
+            warnings_.push_back(absl::StrCat(a.initializer, " vs ", b.initializer, ": seed ", seed,
+                                             " has no sub-run of ", b.initializer));
             continue;
           }
           const auto& folds_b = it->second;
@@ -713,10 +710,9 @@ class EvaluateStageRunner : public StageRunner {
             for (const auto& [fold, s] : *folds) {
               if (common.count(fold)) continue;
               warnings_.push_back(absl::StrCat(
-                  a.initializer, " vs ", b.initializer, ", fraction ",
-                  Fraction(a.label_fraction), ": fold ", fold, " seed ", seed,
-                  " has no finished sub-run of ", missing->initializer,
-                  "; left out of the comparison"));
+                  a.initializer, " vs ", b.initializer, ", fraction ", Fraction(a.label_fraction),
+                  ": fold ", fold, " seed ", seed, " has no finished sub-run of ",
+                  missing->initializer, "; left out of the comparison"));
             }
           }
           if (common.empty()) continue;
@@ -724,8 +720,8 @@ class EvaluateStageRunner : public StageRunner {
           bool has_val = false;
           Pool(folds_a, common, &pooled_a, &unused, &has_val);
           Pool(folds_b, common, &pooled_b, &unused, &has_val);
-          GENESIS_ASSIGN_OR_RETURN(Json pooled, Compare(pooled_a, pooled_b, a, b, seed,
-                                                        "pooled", -1));
+          GENESIS_ASSIGN_OR_RETURN(Json pooled,
+                                   Compare(pooled_a, pooled_b, a, b, seed, "pooled", -1));
           out.Push(std::move(pooled));
           for (int fold : common) {
             GENESIS_ASSIGN_OR_RETURN(
@@ -778,12 +774,12 @@ class EvaluateStageRunner : public StageRunner {
         .Set("comparisons", std::move(comparisons))
         .Set("warnings", std::move(warnings));
     const fs::path dir(context_->stage_dir);
-    GENESIS_RETURN_IF_ERROR(WriteFileAtomically((dir / "subruns.csv").string(),
-                                                subruns_csv.Text()));
-    GENESIS_RETURN_IF_ERROR(WriteFileAtomically((dir / "summary.csv").string(),
-                                                summary_csv_.Text()));
-    GENESIS_RETURN_IF_ERROR(WriteFileAtomically((dir / "comparisons.csv").string(),
-                                                comparisons_csv_.Text()));
+    GENESIS_RETURN_IF_ERROR(
+        WriteFileAtomically((dir / "subruns.csv").string(), subruns_csv.Text()));
+    GENESIS_RETURN_IF_ERROR(
+        WriteFileAtomically((dir / "summary.csv").string(), summary_csv_.Text()));
+    GENESIS_RETURN_IF_ERROR(
+        WriteFileAtomically((dir / "comparisons.csv").string(), comparisons_csv_.Text()));
     // Last, so its presence means the others are complete.
     return WriteFileAtomically((dir / "evaluation.json").string(), root.Dump(2) + "\n");
   }

@@ -167,8 +167,8 @@ TEST_F(EvaluateStageTest, NumbersMatchDirectComputation) {
   ASSERT_EQ(subruns.list_value().values_size(), 3);
   bool warned = false;
   for (const Value& w : At(root, "warnings").list_value().values()) {
-    warned |= w.string_value().find("imagenet_fold1_seed42_frac1 has no .done") !=
-              std::string::npos;
+    warned |=
+        w.string_value().find("imagenet_fold1_seed42_frac1 has no .done") != std::string::npos;
   }
   EXPECT_TRUE(warned);
   EXPECT_EQ(summary_.skipped, 1);
@@ -215,14 +215,13 @@ TEST_F(EvaluateStageTest, NumbersMatchDirectComputation) {
   EXPECT_EQ(At(At(scratch, "folds"), "n_folds").number_value(), 2);
   EXPECT_EQ(At(At(scratch, "seeds"), "n_seeds").number_value(), 1);
   EXPECT_EQ(At(At(scratch, "seeds"), "auc_sd").kind_case(), Value::kNullValue);  // One seed.
-  EXPECT_EQ(At(At(At(summary, 1), "folds"), "n_folds").number_value(), 1);  // imagenet.
+  EXPECT_EQ(At(At(At(summary, 1), "folds"), "n_folds").number_value(), 1);       // imagenet.
 
   // Comparisons: imagenet (a) vs scratch (b) on fold 0, pooled over the common fold 0 only.
   const Value& comparisons = At(root, "comparisons");
   ASSERT_EQ(comparisons.list_value().values_size(), 2);
-  const PairedDeLongResult paired =
-      *PairedDeLong(test_["imagenet"][0].score, test_["scratch"][0].score,
-                    test_["scratch"][0].label, 0.05);
+  const PairedDeLongResult paired = *PairedDeLong(
+      test_["imagenet"][0].score, test_["scratch"][0].score, test_["scratch"][0].label, 0.05);
   for (const Value& c : comparisons.list_value().values()) {
     EXPECT_EQ(At(c, "a").string_value(), "imagenet");
     EXPECT_EQ(At(c, "b").string_value(), "scratch");
@@ -301,17 +300,18 @@ TEST(EvaluateStageLunaTest, CpmFromTaskJson) {
   ASSERT_TRUE(WriteFileAtomically((run / "excluded.csv").string(),
                                   "seriesuid,coordX,coordY,coordZ,diameter_mm\ns2,30,0,0,-1\n")
                   .ok());
-  ASSERT_TRUE(WriteFileAtomically(
-                  (transfer / "task.json").string(),
-                  absl::StrCat(R"({"task": "luna16", "dataset": "LUNA16", "annotations": ")",
-                               (run / "annotations.csv").string(),
-                               R"(", "annotations_excluded": ")",
-                               (run / "excluded.csv").string(), "\"}"))
-                  .ok());
-  ASSERT_TRUE(WriteFileAtomically((sub / "subrun.json").string(),
-                                  R"({"initializer": "scratch", "fold": 0, "fold_name": "subsets 0-1",
+  ASSERT_TRUE(
+      WriteFileAtomically(
+          (transfer / "task.json").string(),
+          absl::StrCat(R"({"task": "luna16", "dataset": "LUNA16", "annotations": ")",
+                       (run / "annotations.csv").string(), R"(", "annotations_excluded": ")",
+                       (run / "excluded.csv").string(), "\"}"))
+          .ok());
+  ASSERT_TRUE(
+      WriteFileAtomically((sub / "subrun.json").string(),
+                          R"({"initializer": "scratch", "fold": 0, "fold_name": "subsets 0-1",
                                       "seed": 1, "label_fraction": 1})")
-                  .ok());
+          .ok());
   ASSERT_TRUE(WriteFileAtomically((sub / "predictions_test.csv").string(),
                                   "id,group,label,score,seriesuid,coordX,coordY,coordZ\n"
                                   "c1,s1,1,.9,s1,1,0,0\nc2,s1,1,.6,s1,0,3,0\n"

@@ -42,8 +42,8 @@ class BootstrapEvaluator : public Evaluator {
     const bool by_group = options_.by_group() && !test.group.empty();
     MetricSet out;
     if (options_.by_group() && test.group.empty()) {
-      out.warnings.push_back(absl::StrCat(test.source,
-                                          ": no group column; bootstrap resampled samples"));
+      out.warnings.push_back(
+          absl::StrCat(test.source, ": no group column; bootstrap resampled samples"));
     }
     absl::StatusOr<BootstrapResult> r = BootstrapAuc(
         test.score, test.label, by_group ? test.group : std::vector<std::string>{}, bootstrap);

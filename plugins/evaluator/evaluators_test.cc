@@ -165,8 +165,8 @@ TEST(EvaluatorsTest, Luna16CpmFromTaskInfo) {
                   .ok());
   Predictions p = Make({.9, .6, .8, .7, .95, .5, .3, .2}, {1, 1, 0, 1, 0, 0, 0, 0});
   p.series = {"s1", "s1", "s1", "s2", "s2", "s2", "s3", "s3"};
-  p.world = {{1, 0, 0}, {0, 3, 0}, {50, 2.5, 0}, {4, 0, 0},
-             {33, 0, 0}, {100, 0, 0}, {10, 0, 0}, {0, 0, 3}};
+  p.world = {{1, 0, 0},  {0, 3, 0},   {50, 2.5, 0}, {4, 0, 0},
+             {33, 0, 0}, {100, 0, 0}, {10, 0, 0},   {0, 0, 3}};
   EvaluationInput input;
   input.test = &p;
   input.task_info = {{"annotations", dir + "/annotations.csv"},

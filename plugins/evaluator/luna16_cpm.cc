@@ -29,8 +29,9 @@ class Luna16CpmEvaluator : public Evaluator {
     const Predictions& test = *input.test;
     const std::vector<std::string>& series = !test.series.empty() ? test.series : test.group;
     if (test.world.empty() || series.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          test.source, ": luna16_cpm needs seriesuid (or group) and coordX, coordY, coordZ "
+      return absl::InvalidArgumentError(
+          absl::StrCat(test.source,
+                       ": luna16_cpm needs seriesuid (or group) and coordX, coordY, coordZ "
                        "columns"));
     }
     GENESIS_ASSIGN_OR_RETURN(const std::string annotations,
@@ -85,9 +86,9 @@ class Luna16CpmEvaluator : public Evaluator {
     auto it = input.task_info.find(key);
     if (it != input.task_info.end() && !it->second.empty()) return it->second;
     if (!required) return std::string();
-    return absl::InvalidArgumentError(absl::StrCat(
-        "luna16_cpm: no ", key, " file: set Luna16CpmOptions.", key,
-        " or run after a transfer stage whose task.json names \"", key, "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("luna16_cpm: no ", key, " file: set Luna16CpmOptions.", key,
+                     " or run after a transfer stage whose task.json names \"", key, "\""));
   }
 
   Luna16CpmOptions options_;

@@ -32,14 +32,14 @@ class ThresholdEvaluator : public Evaluator {
         absl::StrFormat("%g", options_.fixed_threshold()), &out);
     if (!options_.youden()) return out;
     if (input.val == nullptr || input.val->size() == 0) {
-      out.warnings.push_back(absl::StrCat(
-          test.source, ": no validation predictions; Youden threshold not computed"));
+      out.warnings.push_back(
+          absl::StrCat(test.source, ": no validation predictions; Youden threshold not computed"));
       return out;
     }
     absl::StatusOr<double> threshold = YoudenThreshold(input.val->score, input.val->label);
     if (!threshold.ok()) {
-      out.warnings.push_back(absl::StrCat(input.val->source, ": Youden threshold not computed: ",
-                                          threshold.status().message()));
+      out.warnings.push_back(absl::StrCat(
+          input.val->source, ": Youden threshold not computed: ", threshold.status().message()));
       return out;
     }
     out.values["threshold_youden"] = *threshold;
