@@ -193,5 +193,109 @@ proc = run("cpm", "--annotations", paths["ann.csv"], "--series", paths["series.t
 check(proc.returncode == 1 and "bad_marks.csv:3: column 'coordY'" in proc.stderr,
       f"bad marks message: {proc.stderr}")
 
+# ------------------------------------------------------------------ evaluate stage via `genesis run`
+# A MURA-like transfer folder (images grouped in studies, 2 initialisations x 2 folds x 1 seed,
+# one sub-run unfinished); evaluation.json against sklearn.
+from sklearn.metrics import accuracy_score, cohen_kappa_score, recall_score
+
+srng = np.random.default_rng(7)
+transfer = os.path.join(TMP, "run_transfer")
+os.makedirs(os.path.join(transfer, "subruns"), exist_ok=True)
+with open(os.path.join(transfer, "task.json"), "w") as f:
+    json.dump({"task": "mura", "dataset": "MURA", "prediction_columns": []}, f)
+data = {}
+listing = ["subrun,initializer,fold,fold_name,seed,label_fraction,status"]
+for init, skill in (("scratch", 0.8), ("imagenet", 1.6)):
+    for fold in (0, 1):
+        name = f"{init}_fold{fold}_seed3_frac1"
+        d = os.path.join(transfer, "subruns", name)
+        os.makedirs(d, exist_ok=True)
+        done = not (init == "imagenet" and fold == 1)
+        with open(os.path.join(d, "subrun.json"), "w") as f:
+            json.dump({"subrun": name, "initializer": init, "fold": fold,
+                       "fold_name": f"fold {fold}", "seed": 3, "label_fraction": 1.0}, f)
+        for split, n_studies in (("val", 40), ("test", 90)):
+            study_label = (np.arange(n_studies) % 2).astype(int)
+            rows = []
+            for st in range(n_studies):
+                for k in range(1 + st % 3):  # 1-3 images per study
+                    z = srng.normal() + skill * study_label[st]
+                    rows.append((f"{split}{fold}_st{st}_img{k}", f"{split}{fold}_st{st}",
+                                 int(study_label[st]), float(np.round(1 / (1 + np.exp(-z)), 3))))
+            data[(init, fold, split)] = rows
+            with open(os.path.join(d, f"predictions_{split}.csv"), "w") as f:
+                f.write("id,group,label,score\n")
+                for r in rows:
+                    f.write(f"{r[0]},{r[1]},{r[2]},{r[3]!r}\n")
+        if done:
+            open(os.path.join(d, ".done"), "w").close()
+        listing.append(f"{name},{init},{fold},fold {fold},3,1,{'done' if done else 'pending'}")
+with open(os.path.join(transfer, "subruns.csv"), "w") as f:
+    f.write("\n".join(listing) + "\n")
+run_dir = os.path.join(TMP, "run_out")
+with open(os.path.join(TMP, "evaluate.textproto"), "w") as f:
+    f.write(f"""name: "evaluate_only"
+output_dir: "{run_dir}"
+stage {{ evaluate {{
+  transfer_dir: "{transfer}"
+  evaluator {{ type: "threshold" }}
+  evaluator {{ type: "kappa" }}
+  reference: "scratch"
+}} }}
+""")
+proc = run("run", os.path.join(TMP, "evaluate.textproto"), expect_ok=False)
+check(proc.returncode == 3, f"genesis run should exit 3 (skipped sub-run), got {proc.returncode}: "
+      f"{proc.stderr[-2000:]}")
+with open(os.path.join(run_dir, "00_evaluate", "evaluation.json")) as f:
+    ev = json.load(f)
+check(len(ev["subruns"]) == 3, f"{len(ev['subruns'])} sub-runs evaluated")
+check(any("imagenet_fold1_seed3_frac1" in w and ".done" in w for w in ev["warnings"]),
+      f"warnings {ev['warnings']}")
+for s in ev["subruns"]:
+    rows = data[(s["initializer"], s["fold"], "test")]
+    val = data[(s["initializer"], s["fold"], "val")]
+    y = np.array([r[2] for r in rows]); p = np.array([r[3] for r in rows])
+    yv = np.array([r[2] for r in val]); pv = np.array([r[3] for r in val])
+    t = s["test"]
+    check(abs(t["auc"] - roc_auc_score(y, p)) < 1e-12, f"{s['subrun']} auc")
+    check(abs(t["accuracy_0.5"] - accuracy_score(y, p >= 0.5)) < 1e-12, f"{s['subrun']} acc@0.5")
+    check(abs(t["sensitivity_0.5"] - recall_score(y, p >= 0.5)) < 1e-12, f"{s['subrun']} sens")
+    fpr, tpr, thr = roc_curve(yv, pv, drop_intermediate=False)
+    j = tpr - fpr
+    youden = thr[int(np.argmax(j))]  # First maximum = highest threshold.
+    check(abs(t["threshold_youden"] - youden) < 1e-12,
+          f"{s['subrun']} youden {t['threshold_youden']} vs {youden}")
+    check(abs(t["specificity_youden"] - recall_score(1 - y, p < youden)) < 1e-12,
+          f"{s['subrun']} spec@youden")
+    studies = {}
+    for r in rows:
+        studies.setdefault(r[1], []).append(r)
+    sy = [v[0][2] for v in studies.values()]
+    sp = [np.mean([r[3] for r in v]) for v in studies.values()]
+    kappa = cohen_kappa_score(sy, [int(x >= 0.5) for x in sp])
+    check(abs(t["kappa_study"] - kappa) < 1e-12, f"{s['subrun']} kappa {t['kappa_study']} vs {kappa}")
+scratch = [e for e in ev["summary"] if e["initializer"] == "scratch"][0]
+pooled_rows = data[("scratch", 0, "test")] + data[("scratch", 1, "test")]
+check(abs(scratch["pooled"]["auc"] - roc_auc_score([r[2] for r in pooled_rows],
+                                                   [r[3] for r in pooled_rows])) < 1e-12,
+      "pooled auc")
+fold_aucs = [roc_auc_score([r[2] for r in data[("scratch", k, "test")]],
+                           [r[3] for r in data[("scratch", k, "test")]]) for k in (0, 1)]
+check(abs(scratch["folds"]["auc_mean"] - np.mean(fold_aucs)) < 1e-12, "folds auc_mean")
+check(abs(scratch["folds"]["auc_sd"] - np.std(fold_aucs, ddof=1)) < 1e-12, "folds auc_sd")
+comp = [c for c in ev["comparisons"] if c["scope"] == "fold 0"][0]
+check(comp["a"] == "imagenet" and comp["b"] == "scratch", "comparison orientation")
+ya = np.array([r[2] for r in data[("imagenet", 0, "test")]])
+pa = np.array([r[3] for r in data[("imagenet", 0, "test")]])
+pb = np.array([r[3] for r in data[("scratch", 0, "test")]])
+aa, v10a, v01a = delong_reference(pa[ya == 1], pa[ya == 0])
+ab, v10b, v01b = delong_reference(pb[ya == 1], pb[ya == 0])
+cov = np.cov(np.vstack([v10a, v10b])) / (ya == 1).sum() + np.cov(np.vstack([v01a, v01b])) / (ya == 0).sum()
+p_ref = math.erfc(abs(aa - ab) / math.sqrt(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1]) / math.sqrt(2))
+check(abs(comp["p_value"] - p_ref) < 1e-9, f"stage paired p {comp['p_value']} vs {p_ref}")
+check(comp["significant"] == (p_ref < 0.05), "significant flag")
+print(f"evaluate stage: {len(ev['subruns'])} sub-runs, fold-0 delta {comp['delta']:.4f} "
+      f"p {comp['p_value']:.3g}")
+
 print(f"{len(failures)} failures")
 sys.exit(1 if failures else 0)
