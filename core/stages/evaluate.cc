@@ -11,8 +11,9 @@
 //
 // Input: the latest earlier transfer stage of the run (or `transfer_dir`), laid out as
 // task.json, subruns.csv, subruns/<subrun>/{subrun.json, predictions_val.csv,
-// predictions_test.csv, .done}. A sub-run without .done (or listed in subruns.csv without a
-// folder) is left out and reported in "warnings" and to the run as a skipped input.
+// predictions_test.csv, .done}. A sub-run without .done, with a .done but another status than
+// "done" in subruns.csv (a stale marker), or listed in subruns.csv without a folder is left out
+// and reported in "warnings" and to the run as a skipped input.
 //
 // Output (in the stage folder; every file written atomically):
 //   evaluation.json
@@ -366,6 +367,15 @@ class EvaluateStageRunner : public StageRunner {
         warnings_.push_back(absl::StrCat("sub-run ", name, " has no .done marker (status ",
                                          Get(row, "status", "unknown"),
                                          " in subruns.csv): left out of the evaluation"));
+        continue;
+      }
+      const std::string status = Get(row, "status", "done");
+      if (status != "done") {  // The transfer stage found the marker stale (other config).
+        ++*left_out;
+        warnings_.push_back(absl::StrCat("sub-run ", name, " has a .done marker but status ",
+                                         status,
+                                         " in subruns.csv (stale: made with another "
+                                         "configuration?): left out of the evaluation"));
         continue;
       }
       GENESIS_ASSIGN_OR_RETURN(Subrun s, ReadSubrun(dir, name, row));

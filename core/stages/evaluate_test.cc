@@ -265,6 +265,26 @@ TEST_F(EvaluateStageTest, CurvesAndReferenceOrder) {
   EXPECT_LT(At(c, "delta").number_value(), 0);
 }
 
+TEST_F(EvaluateStageTest, StaleDoneMarkerIsLeftOut) {
+  // scratch fold 1 keeps its .done, but the transfer stage listed it as pending.
+  std::string listing = *ReadFile((transfer_ / "subruns.csv").string());
+  const std::string row = "scratch_fold1_seed42_frac1,scratch,1,subsets 2-3,42,1,done";
+  ASSERT_NE(listing.find(row), std::string::npos);
+  listing.replace(listing.find(row), row.size(),
+                  "scratch_fold1_seed42_frac1,scratch,1,subsets 2-3,42,1,pending");
+  ASSERT_TRUE(WriteFileAtomically((transfer_ / "subruns.csv").string(), listing).ok());
+  const Value root = RunStage("");
+  EXPECT_EQ(At(root, "subruns").list_value().values_size(), 2);
+  EXPECT_EQ(summary_.skipped, 2);
+  bool warned = false;
+  for (const Value& w : At(root, "warnings").list_value().values()) {
+    warned |= w.string_value().find(
+                  "scratch_fold1_seed42_frac1 has a .done marker but status "
+                  "pending") != std::string::npos;
+  }
+  EXPECT_TRUE(warned);
+}
+
 TEST_F(EvaluateStageTest, NoFinishedSubrunIsAnError) {
   for (const auto& entry : fs::recursive_directory_iterator(transfer_ / "subruns")) {
     if (entry.path().filename() == ".done") fs::remove(entry.path());
