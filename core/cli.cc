@@ -1,11 +1,15 @@
 // The core subcommands of `genesis`: run, validate, plugins.
+#include <cstdlib>
 #include <iostream>
+#include <utility>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "core/command.h"
 #include "core/config.h"
 #include "core/registry.h"
@@ -15,6 +19,12 @@
 
 ABSL_FLAG(bool, verbose, false,
           "genesis plugins: also list every options field with its type and default");
+ABSL_FLAG(bool, force_resume, false,
+          "genesis run: continue partial work a killed run left even though it was made with "
+          "other inputs or options (the log records it)");
+ABSL_FLAG(std::string, shard, "",
+          "genesis run: I/N runs share I (0-based) of N of the transfer sub-runs; defaults to "
+          "SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT when those are set");
 
 namespace genesis {
 namespace {
@@ -25,17 +35,54 @@ std::vector<std::string> Overrides(const std::vector<std::string>& args, size_t 
   return std::vector<std::string>(args.begin() + first, args.end());
 }
 
+// --shard I/N, else SLURM's array variables, else 0/1.
+absl::StatusOr<std::pair<int, int>> ShardFromFlagOrEnv() {
+  std::string text = absl::GetFlag(FLAGS_shard);
+  if (text.empty()) {
+    const char* id = std::getenv("SLURM_ARRAY_TASK_ID");
+    const char* count = std::getenv("SLURM_ARRAY_TASK_COUNT");
+    if (id == nullptr || count == nullptr) return std::make_pair(0, 1);
+    // SLURM numbers array tasks from SLURM_ARRAY_TASK_MIN (usually 0 or 1).
+    const char* min = std::getenv("SLURM_ARRAY_TASK_MIN");
+    int i = 0, n = 0, lo = 0;
+    if (!absl::SimpleAtoi(id, &i) || !absl::SimpleAtoi(count, &n) ||
+        (min != nullptr && !absl::SimpleAtoi(min, &lo))) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT / SLURM_ARRAY_TASK_MIN: want integers, "
+          "got '", id, "' / '", count, "' / '", min == nullptr ? "" : min, "'"));
+    }
+    return std::make_pair(i - lo, n);
+  }
+  std::pair<std::string, std::string> parts = absl::StrSplit(text, absl::MaxSplits('/', 1));
+  int i = 0, n = 0;
+  if (!absl::SimpleAtoi(parts.first, &i) || !absl::SimpleAtoi(parts.second, &n) || n < 1 ||
+      i < 0 || i >= n) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--shard: want I/N with 0 <= I < N (e.g. --shard 0/4), got '", text, "'"));
+  }
+  return std::make_pair(i, n);
+}
+
 int RunMain(const std::vector<std::string>& args) {
   if (args.empty()) {
-    std::cerr << "usage: genesis run FILE [path=value ...]\n";
+    std::cerr << "usage: genesis run FILE [path=value ...] [--shard I/N] [--force_resume]\n";
     return 2;
   }
+  RunOptions options;
+  options.force_resume = absl::GetFlag(FLAGS_force_resume);
+  auto shard = ShardFromFlagOrEnv();
+  if (!shard.ok()) {
+    std::cerr << shard.status().message() << "\n";
+    return 2;
+  }
+  options.shard_index = shard->first;
+  options.shard_count = shard->second;
   auto experiment = LoadExperiment(args[0], Overrides(args, 1));
   if (!experiment.ok()) {
     std::cerr << experiment.status().message() << "\n";
     return 1;
   }
-  auto summary = RunExperiment(*experiment);
+  auto summary = RunExperiment(*experiment, options);
   if (!summary.ok()) {
     std::cerr << "genesis run " << args[0] << " failed: " << summary.status().message() << "\n";
     return 1;
@@ -45,6 +92,12 @@ int RunMain(const std::vector<std::string>& args) {
               << absl::StrJoin(summary->skip_reports, ", ") << "\n";
     std::cout << "run complete: " << experiment->output_dir() << "\n";
     return 3;
+  }
+  if (options.shard_count > 1) {
+    std::cout << "shard " << options.shard_index << "/" << options.shard_count
+              << " complete: " << experiment->output_dir()
+              << " (a plain `genesis run` on the same file finishes the study)\n";
+    return 0;
   }
   std::cout << "run complete: " << experiment->output_dir() << "\n";
   return 0;
@@ -140,8 +193,9 @@ int PluginsMain(const std::vector<std::string>& args) {
 }  // namespace
 
 GENESIS_REGISTER_COMMAND("run",
-                         "FILE [path=value ...]  run an experiment; exit 0 ok, 1 failed, 3 "
-                         "completed but some inputs were skipped",
+                         "FILE [path=value ...] [--shard I/N] [--force_resume]  run an "
+                         "experiment; exit 0 ok, 1 failed, 3 completed but some inputs were "
+                         "skipped",
                          &RunMain);
 GENESIS_REGISTER_COMMAND("validate", "FILE...  parse and validate experiments; touches no data",
                          &ValidateMain);

@@ -3,7 +3,15 @@
 #include <map>
 #include <mutex>
 
+#include "absl/flags/flag.h"
 #include "glog/logging.h"
+
+// Shared by commands that write one file (e.g. `genesis patch ... --output OUT.npy`); absl
+// flags are global, so a command reads it with absl::GetFlag(FLAGS_output) through
+// ABSL_DECLARE_FLAG(std::string, output) instead of defining its own.
+ABSL_FLAG(std::string, output, "", "the file a command writes (genesis patch, ...)");
+// Likewise the folder a command writes into (genesis phantoms, genesis report, ...).
+ABSL_FLAG(std::string, out, "", "the folder a command writes into (genesis phantoms, report)");
 
 namespace genesis {
 namespace {

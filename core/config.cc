@@ -492,4 +492,47 @@ absl::StatusOr<Experiment> LoadExperiment(const std::string& path,
   return ResolveExperiment(parsed.experiment);
 }
 
+namespace {
+
+void CollectInputPaths(const Message& message, std::vector<std::string>* out) {
+  const Descriptor* d = message.GetDescriptor();
+  const Reflection* r = message.GetReflection();
+  if (d->full_name() == "google.protobuf.Any") {
+    const auto& any = static_cast<const google::protobuf::Any&>(message);
+    if (any.type_url().empty()) return;
+    auto options = NewMessageForTypeUrl(any.type_url());
+    if (options.ok() && any.UnpackTo(options->get())) CollectInputPaths(**options, out);
+    return;
+  }
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING && f->options().GetExtension(input_path)) {
+      if (f->is_repeated()) {
+        for (int k = 0; k < r->FieldSize(message, f); ++k) {
+          std::string v = r->GetRepeatedString(message, f, k);
+          if (!v.empty()) out->push_back(std::move(v));
+        }
+      } else if (r->HasField(message, f) && !r->GetString(message, f).empty()) {
+        out->push_back(r->GetString(message, f));
+      }
+    } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (f->is_repeated()) {
+        for (int k = 0; k < r->FieldSize(message, f); ++k) {
+          CollectInputPaths(r->GetRepeatedMessage(message, f, k), out);
+        }
+      } else if (r->HasField(message, f)) {
+        CollectInputPaths(r->GetMessage(message, f), out);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> InputPaths(const Message& message) {
+  std::vector<std::string> out;
+  CollectInputPaths(message, &out);
+  return out;
+}
+
 }  // namespace genesis

@@ -45,6 +45,11 @@ absl::StatusOr<Experiment> ResolveExperiment(const Experiment& experiment);
 // Text form with Any options expanded, as written to experiment.resolved.textproto.
 std::string ExperimentToText(const Experiment& experiment);
 
+// Every non-empty value of a string field marked [(input_path) = true] in `message`, searching
+// nested messages and plugin options (Any) too, in field order: the files and folders outside
+// the run that a stage configured by `message` reads.
+std::vector<std::string> InputPaths(const google::protobuf::Message& message);
+
 // Parse + overrides + validation + resolution.
 absl::StatusOr<Experiment> LoadExperiment(const std::string& path,
                                           const std::vector<std::string>& overrides);

@@ -45,9 +45,28 @@ struct RunContext {
   // stage adds the count and names its report; `genesis run` finishes every stage and then
   // exits with code 3 ("completed with skipped inputs"). Never null inside Run().
   RunSummary* summary = nullptr;
+  // This stage's fingerprint (core/fingerprint.h): its options, the seed and everything it
+  // reads. Stages that keep finer-grained results (transfer sub-runs) stamp them with it.
+  std::string fingerprint;
+  // `genesis run --shard I/N`: this process runs share I of N of a shardable stage's work.
+  int shard_index = 0;
+  int shard_count = 1;
+  // `genesis run --force_resume`: resume partial work even though it was made from other
+  // inputs or options (the log records it).
+  bool force_resume = false;
 
   // The output folder of the most recent earlier stage of `kind` in this run, or NotFound.
   absl::StatusOr<std::string> EarlierStageDir(absl::string_view kind) const;
+  // The index of that stage, or NotFound.
+  absl::StatusOr<int> EarlierStageIndex(absl::string_view kind) const;
+};
+
+// What a stage reads, for its fingerprint. A stage's fingerprint covers its options, the seed and
+// the fingerprints of everything listed here, so changing an input reruns exactly the stages
+// downstream of it.
+struct StageInputs {
+  std::vector<int> stages;         // Earlier stages of this run whose outputs the stage reads.
+  std::vector<std::string> paths;  // Files or folders outside the run (their listings count).
 };
 
 class StageRunner {
@@ -63,6 +82,17 @@ class StageRunner {
   // its share (e.g. pretraining). Otherwise only rank 0 runs it and the other ranks wait for its
   // completion marker before going on.
   virtual bool RunsOnEveryRank() const { return false; }
+  // What this stage reads (see StageInputs). Default: the outputs of every earlier stage.
+  virtual absl::StatusOr<StageInputs> Inputs(const RunContext& context) const;
+  // Whether the stage resumes partial work left in its folder by a killed run (pretraining
+  // checkpoints). Partial work made with another fingerprint is then refused unless
+  // --force_resume; stages that do not resume get a clean folder instead.
+  virtual bool Resumes() const { return false; }
+  // Whether the stage checks the freshness of its own results inside its folder (transfer
+  // sub-runs, each stamped with its fingerprint) and splits its work over `--shard I/N`. The
+  // runner then never clears its folder, and a sharded process marks it done only when
+  // every share is complete (the stage returns Unavailable while shares are missing).
+  virtual bool Shardable() const { return false; }
 };
 
 // "<NN>_<kind>" for stage `index` of kind `kind`.

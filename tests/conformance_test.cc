@@ -14,7 +14,7 @@ TEST(ConformanceTest, EveryKindIsListed) {
   for (const PluginKindView* kind : PluginCatalog::Get().Kinds()) kinds.emplace_back(kind->kind());
   for (const char* expected : {"backbone", "dataset_source", "evaluator", "head", "image_reader",
                                "initializer", "normalization", "preprocessor", "pretext_task",
-                               "reporter", "sampler", "stage"}) {
+                               "reporter", "sampler", "stage", "task"}) {
     EXPECT_NE(std::find(kinds.begin(), kinds.end(), expected), kinds.end()) << expected;
   }
 }

@@ -24,6 +24,7 @@
 #include "core/sampler.h"
 #include "core/slice_store.h"
 #include "core/status_macros.h"
+#include "core/task.h"
 #include "glog/logging.h"
 
 namespace genesis {
@@ -151,6 +152,30 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
     result->skipped.emplace_back(file, reason);
   };
 
+  // Downstream test patients to keep out of pretraining (cross-stage leakage guard): only the
+  // tasks' metadata is read.
+  std::map<std::pair<std::string, std::string>, std::string> excluded;  // -> task
+  for (int t = 0; t < options.exclude_test_patients_of_size(); ++t) {
+    const PluginSpec& spec = options.exclude_test_patients_of(t);
+    const std::string where = absl::StrCat("exclude_test_patients_of[", t, "] (", spec.type(), ")");
+    auto task = Registry<Task>::Get().Create(spec);
+    if (!task.ok()) return Annotate(task.status(), where);
+    GENESIS_RETURN_IF_ERROR(Annotate((*task)->List(), where));
+    auto folds = (*task)->Folds(seed);
+    if (!folds.ok()) return Annotate(folds.status(), where);
+    const auto& samples = (*task)->samples();
+    for (const TaskFold& fold : *folds) {
+      for (int64_t i : fold.test) {
+        const std::string& patient =
+            samples[i].patient.empty() ? samples[i].group : samples[i].patient;
+        excluded.emplace(std::make_pair((*task)->dataset_name(), patient), spec.type());
+      }
+    }
+    LOG(INFO) << "corpus: " << where << ": " << excluded.size()
+              << " downstream test patients kept out of the corpus so far";
+  }
+  std::string excluded_csv = "dataset,patient_id,task\n";
+
   // ---- Pass 1: scan, read every file once, plan. ----
   const auto pass1_start = std::chrono::steady_clock::now();
   std::deque<PatientRecord> patients;
@@ -179,6 +204,12 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
     const size_t first_patient = patients.size();
     std::vector<std::pair<size_t, size_t>> jobs;  // (patient index, file index)
     for (PatientRecord& record : *records) {
+      auto hit = excluded.find(std::make_pair(record.dataset, record.patient_id));
+      if (hit != excluded.end()) {
+        absl::StrAppend(&excluded_csv, CsvLine({record.dataset, record.patient_id, hit->second}),
+                        "\n");
+        continue;
+      }
       patients.push_back(std::move(record));
       for (size_t f = 0; f < patients.back().files.size(); ++f) {
         jobs.emplace_back(patients.size() - 1, f);
@@ -317,6 +348,10 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
     keys.push_back({plan.patient->dataset, plan.patient->patient_id});
   GENESIS_ASSIGN_OR_RETURN(PatientSplit split, PatientLevelSplit(keys, options.split(), seed));
   GENESIS_RETURN_IF_ERROR(WriteSplitCsv((out / "split.csv").string(), split));
+  if (options.exclude_test_patients_of_size() > 0) {
+    GENESIS_RETURN_IF_ERROR(
+        WriteFileAtomically((out / "excluded_task_patients.csv").string(), excluded_csv));
+  }
   result->read_seconds = SecondsSince(pass1_start);
 
   // ---- Pass 2: read again, preprocess, store. ----

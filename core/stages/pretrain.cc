@@ -23,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/backbone.h"
+#include "core/config.h"
 #include "core/normalization.h"
 #include "core/pretext_task.h"
 #include "core/proto/stages.pb.h"
@@ -52,6 +53,18 @@ class PretrainStageRunner : public StageRunner {
 
   // Data-parallel: every rank trains on its shard of each batch (rank 0 writes the outputs).
   bool RunsOnEveryRank() const override { return true; }
+  // A killed run continues from checkpoint_last.pt.
+  bool Resumes() const override { return true; }
+  // Reads the corpus stage's store, or an explicit `store`.
+  absl::StatusOr<StageInputs> Inputs(const RunContext& context) const override {
+    StageInputs inputs;
+    inputs.paths = InputPaths(context.experiment->stage(context.stage_index));
+    if (options_.store().empty()) {
+      absl::StatusOr<int> corpus = context.EarlierStageIndex("corpus");
+      if (corpus.ok()) inputs.stages.push_back(*corpus);
+    }
+    return inputs;
+  }
 
   absl::Status Run(const RunContext& context) override {
     std::string store_dir = options_.store();

@@ -39,23 +39,30 @@ absl::Status BatchLoader::Build(int64_t b, Batch* batch) {
   const int64_t plane = side_ * side_;
   const int64_t n = static_cast<int64_t>(batch->indices.size());
   batch->input.resize(n * channels_ * plane);
-  batch->target.resize(n * channels_ * plane);
   Image input, target;
   for (int64_t i = 0; i < n; ++i) {
     absl::Status s = make_sample_(batch->indices[i], input, target);
     if (!s.ok()) return s;
-    if (input.width != side_ || input.height != side_ || target.width != side_ ||
-        target.height != side_) {
+    if (input.width != side_ || input.height != side_) {
       return absl::InternalError(absl::StrCat("sample ", batch->indices[i], " is ", input.width,
                                               "x", input.height, ", expected ", side_, "x",
                                               side_));
     }
+    const int64_t target_numel = target.width * target.height;
+    if (i == 0) {
+      batch->target_numel = target_numel;
+      batch->target.resize(n * target_numel);
+    } else if (target_numel != batch->target_numel) {
+      return absl::InternalError(absl::StrCat("sample ", batch->indices[i], ": target of ",
+                                              target_numel, " values, the batch's first had ",
+                                              batch->target_numel));
+    }
     for (int64_t c = 0; c < channels_; ++c) {
       std::memcpy(&batch->input[(i * channels_ + c) * plane], input.pixels.data(),
                   plane * sizeof(float));
-      std::memcpy(&batch->target[(i * channels_ + c) * plane], target.pixels.data(),
-                  plane * sizeof(float));
     }
+    std::memcpy(&batch->target[i * target_numel], target.pixels.data(),
+                target_numel * sizeof(float));
   }
   return absl::OkStatus();
 }

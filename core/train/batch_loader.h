@@ -10,8 +10,10 @@
 //     ... batch->input / batch->target: size x channels x image_size x image_size floats
 //   }
 //
-// `make_sample(index, input, target)` runs in a worker: it fills `target` with slice `index`
-// (already image_size x image_size) and `input` with its corrupted copy.
+// `make_sample(index, input, target)` runs in a worker: it fills `input` (image_size x
+// image_size, repeated on `channels` channels in the batch) and `target` (any size, the same for
+// every sample of a batch; one channel): for pretraining the slice and its corrupted copy, for
+// classification the image and a 1x1 label.
 #ifndef GENESIS_CORE_TRAIN_BATCH_LOADER_H_
 #define GENESIS_CORE_TRAIN_BATCH_LOADER_H_
 
@@ -35,7 +37,8 @@ struct Batch {
   int64_t side = 0;                 // Height = width.
   int64_t channels = 1;             // Grey slices repeated on this many channels.
   std::vector<float> input;         // indices.size() x channels x side x side.
-  std::vector<float> target;        // Same layout.
+  int64_t target_numel = 0;         // Floats per sample in `target`.
+  std::vector<float> target;        // indices.size() x target_numel.
 };
 
 class BatchLoader {

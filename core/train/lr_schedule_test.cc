@@ -84,9 +84,11 @@ TEST(BatchLoaderTest, DeliversInOrderWhateverTheThreads) {
       ASSERT_TRUE(batch.ok());
       if (!*batch) break;
       EXPECT_EQ((*batch)->batch_index, expected);
-      ASSERT_EQ((*batch)->target.size(), 2u * 3 * 4);
+      // Inputs are repeated on the channels; targets are one channel.
+      ASSERT_EQ((*batch)->target_numel, 4);
+      ASSERT_EQ((*batch)->target.size(), 2u * 4);
       EXPECT_EQ((*batch)->target[0], 2 * expected);
-      EXPECT_EQ((*batch)->target[12], 2 * expected + 1);  // Sample 1, channel 0.
+      EXPECT_EQ((*batch)->target[4], 2 * expected + 1);  // Sample 1.
       EXPECT_EQ((*batch)->input[23], -(2 * expected + 1));
       ++expected;
     }

@@ -1,4 +1,7 @@
-// The pretraining loop: restore pretext-corrupted slices with an encoder-decoder.
+// Pretraining: restore pretext-corrupted slices with an encoder-decoder. The loop itself
+// (checkpoints, resume, schedule, data parallel, metrics) is core/train/training_loop.h; this
+// file adds the restoration problem: corrupted samples, the identity and mean-image baselines,
+// the collapse watchdog, sample grids and the encoder export.
 //
 //   PretrainJob job;
 //   job.config = stage_options;            // genesis.PretrainStage
@@ -44,6 +47,7 @@
 #include "core/pretext_task.h"
 #include "core/proto/stages.pb.h"
 #include "core/train/slice_dataset.h"
+#include "core/train/training_loop.h"
 
 namespace genesis {
 
@@ -81,9 +85,6 @@ struct PretrainResult {
 
 // Checks the trainer's own options (loss, optimizer, schedule, sizes); no data touched.
 absl::Status ValidatePretrainOptions(const PretrainStage& config);
-
-// "cpu" / "cuda" / "cuda:N" -> OK, or FailedPrecondition when CUDA is unavailable.
-absl::Status CheckDevice(const std::string& device);
 
 absl::StatusOr<PretrainResult> RunPretraining(const PretrainJob& job);
 

@@ -24,32 +24,14 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "core/dataset_source.h"
 #include "core/status_macros.h"
 #include "plugins/dataset/dataset_util.h"
 #include "plugins/dataset/mura.pb.h"
+#include "plugins/dataset/mura_layout.h"
 
 namespace genesis {
 namespace {
-
-// "MURA-v1.1/train/XR_SHOULDER/patient00001/study1_positive/image1.png" split into parts.
-struct MuraPath {
-  std::string split, study_type, patient, study, image;
-};
-
-absl::StatusOr<MuraPath> ParseMuraPath(absl::string_view path, bool has_image,
-                                       absl::string_view where) {
-  std::vector<std::string> parts = absl::StrSplit(path, '/', absl::SkipEmpty());
-  const size_t need = has_image ? 6 : 5;
-  if (parts.size() != need) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": expected MURA-v1.1/<split>/<XR_TYPE>/patientNNNNN/studyN_<label>",
-                     has_image ? "/imageN.png" : "/", ", got '", path, "'"));
-  }
-  MuraPath p{parts[1], parts[2], parts[3], parts[4], has_image ? parts[5] : ""};
-  return p;
-}
 
 class MuraSource : public DatasetSource {
  public:
@@ -89,54 +71,13 @@ class MuraSource : public DatasetSource {
     std::map<std::tuple<std::string, std::string, std::string>, Group, decltype(less)> groups(less);
 
     for (const std::string& split : splits) {
-      const std::string studies_csv = absl::StrCat(root, "/", split, "_labeled_studies.csv");
-      GENESIS_ASSIGN_OR_RETURN(CsvTable studies,
-                               dataset::ReadHeaderlessCsv(studies_csv, {"study", "label"}));
-      std::map<std::string, std::string> study_label;  // "XR_TYPE/patient/study" -> "0"/"1"
-      for (size_t i = 0; i < studies.rows.size(); ++i) {
-        const std::string where = absl::StrCat(studies_csv, ":", i + 1);
-        GENESIS_ASSIGN_OR_RETURN(MuraPath p, ParseMuraPath(studies.rows[i][0], false, where));
-        const std::string& label = studies.rows[i][1];
-        if (label != "0" && label != "1") {
-          return absl::InvalidArgumentError(
-              absl::StrCat(where, ": label must be 0 or 1, got '", label, "'"));
-        }
-        const bool positive_folder = absl::EndsWith(p.study, "_positive");
-        const bool negative_folder = absl::EndsWith(p.study, "_negative");
-        if ((label == "1" && negative_folder) || (label == "0" && positive_folder)) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              where, ": label ", label, " contradicts the study folder '", p.study, "'"));
-        }
-        study_label[absl::StrCat(p.study_type, "/", p.patient, "/", p.study)] = label;
-      }
-
-      const std::string images_csv = absl::StrCat(root, "/", split, "_image_paths.csv");
-      GENESIS_ASSIGN_OR_RETURN(CsvTable images, dataset::ReadHeaderlessCsv(images_csv, {"path"}));
-      for (size_t i = 0; i < images.rows.size(); ++i) {
-        const std::string where = absl::StrCat(images_csv, ":", i + 1);
-        GENESIS_ASSIGN_OR_RETURN(MuraPath p, ParseMuraPath(images.rows[i][0], true, where));
-        if (p.split != split) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(where, ": path is in split '", p.split, "', not '", split, "'"));
-        }
+      GENESIS_ASSIGN_OR_RETURN(std::vector<mura::MuraImage> images,
+                               mura::ReadMuraSplit(root, split));
+      for (const mura::MuraImage& p : images) {
         if (!types.empty() && !types.count(p.study_type)) continue;
-        const std::string file =
-            absl::StrJoin({root, p.split, p.study_type, p.patient, p.study, p.image}, "/");
+        const std::string file = p.Path(root);
         if (options_.check_files() && !dataset::IsFile(file)) {
-          return absl::NotFoundError(absl::StrCat(file, ": missing (listed in ", where, ")"));
-        }
-        std::string label;
-        auto it = study_label.find(absl::StrCat(p.study_type, "/", p.patient, "/", p.study));
-        if (it != study_label.end()) {
-          label = it->second;
-        } else if (absl::EndsWith(p.study, "_positive")) {
-          label = "1";
-        } else if (absl::EndsWith(p.study, "_negative")) {
-          label = "0";
-        } else {
-          return absl::InvalidArgumentError(absl::StrCat(where, ": study '", p.study,
-                                                         "' has no label in ", studies_csv,
-                                                         " and no _positive/_negative suffix"));
+          return absl::NotFoundError(absl::StrCat(file, ": missing (listed in ", p.where, ")"));
         }
         Group& g = groups[{p.patient, p.study_type, split}];
         if (g.record.files.empty()) {
@@ -150,7 +91,7 @@ class MuraSource : public DatasetSource {
           g.record.labels["study_type"] = p.study_type;
         }
         g.record.files.push_back(file);
-        g.file_labels.push_back(label);
+        g.file_labels.push_back(p.label == 1 ? "1" : "0");
         if (g.studies.empty() || g.studies.back() != p.study) g.studies.push_back(p.study);
       }
     }

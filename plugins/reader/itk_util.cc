@@ -1,8 +1,11 @@
 #include "plugins/reader/itk_util.h"
 
+#include <sys/mman.h>
 #include <zlib.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <filesystem>
@@ -15,6 +18,7 @@
 #include "core/status_macros.h"
 #include "itkImageFileReader.h"
 #include "itkMetaImageIO.h"
+#include "metaImage.h"
 #include "itkNiftiImageIO.h"
 #include "itkNrrdImageIO.h"
 #include "itkObject.h"
@@ -248,6 +252,102 @@ absl::Status CheckMetaImageDataComplete(const std::string& path, itk::ImageIOBas
   return absl::OkStatus();
 }
 
+// Uncompressed 3D scalar MetaImage whose voxels sit alone in one separate data file in the
+// host's (little-endian) byte order -- LUNA16's .mhd/.raw: reads the voxels straight into the
+// Volume. Geometry and type come from ITK's header parse (`io` after ReadImageInformation),
+// so the result equals ITK's generic path, which converts through a 4D float image and costs
+// ~10x more CPU on a 512x512x300 CT. Returns false (nothing read) for any other layout.
+template <typename T>
+absl::Status ReadRawVoxels(const std::string& data_path, int64_t count, Volume* volume) {
+  std::FILE* file = std::fopen(data_path.c_str(), "rb");
+  if (file == nullptr) return FileError(data_path, "cannot open");
+  // A CT is hundreds of MB: ask for transparent huge pages before first touch (as numpy does
+  // for large arrays) -- 4 KB page faults cost more than the conversion itself on VMs.
+  volume->voxels.reserve(count);
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(volume->voxels.data());
+  const uintptr_t huge = uintptr_t{1} << 21;
+  const uintptr_t first = (begin + huge - 1) & ~(huge - 1);
+  const uintptr_t last = (begin + count * sizeof(float)) & ~(huge - 1);
+  if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+  volume->voxels.resize(count);
+  constexpr int64_t kChunk = 1 << 20;
+  std::vector<T> buffer(std::min(count, kChunk));
+  for (int64_t done = 0; done < count;) {
+    const int64_t n = std::min(kChunk, count - done);
+    if (std::fread(buffer.data(), sizeof(T), n, file) != static_cast<size_t>(n)) {
+      std::fclose(file);
+      return absl::DataLossError(absl::StrCat(data_path, ": truncated: expected ",
+                                              count * sizeof(T), " bytes of pixel data"));
+    }
+    float* out = volume->voxels.data() + done;
+    for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(buffer[i]);
+    done += n;
+  }
+  std::fclose(file);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> ReadMetaImageFast(const std::string& path, itk::ImageIOBase& io,
+                                       const ItkReadSettings& settings, int bits,
+                                       std::vector<Volume>* volumes) {
+  auto* meta_io = dynamic_cast<itk::MetaImageIO*>(&io);
+  if (meta_io == nullptr || io.GetNumberOfDimensions() != 3 || io.GetNumberOfComponents() != 1) {
+    return false;
+  }
+  const MetaImage* meta = meta_io->GetMetaImagePointer();
+  const std::string data_file = meta->ElementDataFileName();
+  if (meta->CompressedData() || meta->HeaderSize() != 0 || meta->BinaryDataByteOrderMSB() ||
+      data_file.empty() || data_file == "LOCAL" || absl::StartsWith(data_file, "LIST") ||
+      absl::StrContains(data_file, " ") || absl::StrContains(data_file, "%")) {
+    return false;
+  }
+  Volume volume;
+  for (int d = 0; d < 3; ++d) {
+    volume.size[d] = static_cast<int64_t>(io.GetDimensions(d));
+    volume.spacing[d] = io.GetSpacing(d);
+    volume.origin[d] = io.GetOrigin(d);
+    if (!(volume.spacing[d] > 0)) return false;  // ITK's reader repairs those: let it.
+    const std::vector<double> axis = io.GetDirection(d);  // Column d of the direction matrix.
+    if (axis.size() < 3) return false;
+    for (int r = 0; r < 3; ++r) volume.direction[r * 3 + d] = axis[r];
+  }
+  const auto& m = volume.direction;
+  const double det = m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) +
+                     m[2] * (m[3] * m[7] - m[4] * m[6]);
+  if (!(std::abs(det) > 1e-6)) return false;  // Degenerate direction: ITK's reader decides.
+  const std::string data_path =
+      data_file.front() == '/'
+          ? data_file
+          : (std::filesystem::path(path).parent_path() / data_file).string();
+  const int64_t count = volume.num_voxels();
+  absl::Status status;
+  switch (io.GetComponentType()) {
+    case itk::IOComponentEnum::SHORT:
+      status = ReadRawVoxels<int16_t>(data_path, count, &volume);
+      break;
+    case itk::IOComponentEnum::USHORT:
+      status = ReadRawVoxels<uint16_t>(data_path, count, &volume);
+      break;
+    case itk::IOComponentEnum::UCHAR:
+      status = ReadRawVoxels<uint8_t>(data_path, count, &volume);
+      break;
+    case itk::IOComponentEnum::CHAR:
+      status = ReadRawVoxels<int8_t>(data_path, count, &volume);
+      break;
+    case itk::IOComponentEnum::FLOAT:
+      status = ReadRawVoxels<float>(data_path, count, &volume);
+      break;
+    default:
+      return false;
+  }
+  GENESIS_RETURN_IF_ERROR(status);
+  volume.modality = settings.modality;
+  volume.bits_stored = bits;
+  volume.source = path;
+  volumes->push_back(std::move(volume));
+  return true;
+}
+
 }  // namespace
 
 void SilenceItkWarnings() {
@@ -335,6 +435,12 @@ absl::StatusOr<std::vector<Volume>> ReadItkFile(const std::string& path, ItkForm
       }
     }
     const int bits = stored_bits;
+    if (format == ItkFormat::kMetaImage) {
+      std::vector<Volume> volumes;
+      GENESIS_ASSIGN_OR_RETURN(const bool fast,
+                               ReadMetaImageFast(path, *io, settings, bits, &volumes));
+      if (fast) return volumes;
+    }
 
     auto reader = itk::ImageFileReader<Image4>::New();
     reader->SetImageIO(io);

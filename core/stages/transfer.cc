@@ -1,0 +1,532 @@
+// Stage "transfer": fine-tune encoders on a downstream task and write the predictions that the
+// evaluate stage scores.
+//
+//   stage { transfer {
+//     task { type: "luna16" options { [type.googleapis.com/genesis.Luna16TaskOptions] {
+//       root: "/data/LUNA16" } } }
+//     backbone { type: "unet_vgg16" }
+//     normalization { type: "batch_norm" }
+//     initializer { type: "scratch" }
+//     initializer { type: "self_supervised" }     // this run's pretrain stage
+//     initializer { type: "imagenet" options { [type.googleapis.com/genesis.ImageNetOptions] {
+//       weights: "vgg16_bn.pth" } } }
+//     head { type: "gap_dense" }
+//     optimizer { type: "sgd" learning_rate: 0.001 momentum: 0.9 }
+//     schedule { type: "plateau" factor: 0.01 patience: 3 }
+//     batch_size: 32  max_epochs: 18  image_size: 64
+//     seeds: 1  seeds: 2  label_fractions: 0.1  label_fractions: 1
+//   } }
+//
+// Every (initializer x fold x seed x label fraction) is a sub-run with its own folder:
+//
+//   <stage>/task.json          task name, corpus dataset name, prediction columns, Task::Info()
+//   <stage>/subruns.csv        subrun,initializer,fold,fold_name,seed,label_fraction,status
+//   <stage>/leakage.csv        downstream test patients found in this run's pretraining corpus
+//   <stage>/cache/             the task's input cache (shared by every sub-run)
+//   <stage>/subruns/<initializer>_fold<k>_seed<s>_frac<f>/
+//     subrun.json              what the sub-run is and how it ended (sizes, best epoch/AUC)
+//     weight_coverage.json     the initializer's loaded / missing / unexpected tensors
+//     metrics.csv, tensorboard/, checkpoint_{last,best}.pt    (core/train/training_loop.h)
+//     predictions_val.csv, predictions_test.csv   id,group,label,score[,task columns]
+//     + the task's own files (LUNA16 submission_test.csv, MURA per-study scores)
+//     classifier_state_dict.pt
+//     .started / .done         the sub-run's fingerprint
+//
+// A sub-run whose .done matches its fingerprint is skipped, so adding a seed or a label
+// fraction runs only the new sub-runs; one made with other inputs is rerun in a clean folder;
+// one killed midway resumes from its checkpoint (refused if its inputs changed, unless
+// --force_resume). `genesis run --shard I/N` runs the sub-runs k with k % N == I; a plain
+// `genesis run` then completes whatever is missing and the later stages.
+//
+// Label fractions are drawn per fold and seed at the group level (scans, patients, studies):
+// the fold's training groups in a seeded random order, the first ceil(f * groups) of them, so
+// a smaller fraction is a subset of a larger one. Validation and test sets are never reduced.
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "core/backbone.h"
+#include "core/csv.h"
+#include "core/file_util.h"
+#include "core/fingerprint.h"
+#include "core/head.h"
+#include "core/initializer.h"
+#include "core/normalization.h"
+#include "core/proto/stages.pb.h"
+#include "core/random.h"
+#include "core/stage.h"
+#include "core/status_macros.h"
+#include "core/task.h"
+#include "core/train/classifier_trainer.h"
+#include "glog/logging.h"
+
+namespace genesis {
+namespace {
+
+namespace fs = std::filesystem;
+
+PluginSpec WithDefaultType(const PluginSpec& spec, absl::string_view type) {
+  PluginSpec out = spec;
+  if (out.type().empty()) out.set_type(std::string(type));
+  return out;
+}
+
+std::string JsonString(absl::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += absl::StrFormat("\\u%04x", static_cast<int>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string JsonNumber(double v) {
+  if (!std::isfinite(v)) return "null";
+  return absl::StrFormat("%.10g", v);
+}
+
+struct SubRun {
+  int index = 0;  // Position in the stage's list (sharding).
+  PluginSpec initializer;
+  int fold = 0;
+  std::string fold_name;
+  uint64_t seed = 0;
+  double fraction = 1.0;
+  std::string name;
+};
+
+// The fold's training items restricted to the first ceil(fraction * groups) groups in a seeded
+// order (nested across fractions for one seed).
+std::vector<SampleRef> LabelFraction(const std::vector<TaskSample>& samples,
+                                     const std::vector<SampleRef>& train, double fraction,
+                                     uint64_t seed, int fold) {
+  if (fraction >= 1.0) return train;
+  std::vector<std::string> groups;
+  {
+    std::set<std::string> seen;
+    for (const SampleRef& ref : train) {
+      const std::string& g = samples[ref.index].group;
+      if (seen.insert(g).second) groups.push_back(g);
+    }
+  }
+  std::sort(groups.begin(), groups.end());
+  RandomStream rng(seed, RandomStream::kSampling, 0x1abe1f, static_cast<uint64_t>(fold));
+  for (int64_t i = static_cast<int64_t>(groups.size()) - 1; i > 0; --i) {
+    std::swap(groups[i], groups[rng.UniformInt(0, i)]);
+  }
+  const size_t keep = std::max<size_t>(
+      1, static_cast<size_t>(std::ceil(fraction * static_cast<double>(groups.size()) - 1e-9)));
+  const std::set<std::string> kept(groups.begin(), groups.begin() + std::min(keep, groups.size()));
+  std::vector<SampleRef> out;
+  for (const SampleRef& ref : train) {
+    if (kept.count(samples[ref.index].group) > 0) out.push_back(ref);
+  }
+  return out;
+}
+
+class TransferStageRunner : public StageRunner {
+ public:
+  explicit TransferStageRunner(const TransferStage& options) : options_(options) {}
+
+  static absl::Status Validate(const TransferStage& options) {
+    GENESIS_RETURN_IF_ERROR(ValidateFineTuningOptions(options));
+    if (!options.has_task() || options.task().type().empty()) {
+      return absl::InvalidArgumentError("task: required (e.g. \"luna16\", \"mura\")");
+    }
+    if (options.initializer_size() == 0) {
+      return absl::InvalidArgumentError(
+          "initializer: give at least one (\"scratch\", \"self_supervised\", \"imagenet\")");
+    }
+    std::set<std::string> types;
+    for (const PluginSpec& init : options.initializer()) {
+      if (!types.insert(init.type()).second) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "initializer: \"", init.type(), "\" appears twice; each type may appear once"));
+      }
+    }
+    for (double f : options.label_fractions()) {
+      if (!(f > 0 && f <= 1)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("label_fractions: each must be in (0, 1], got ", f));
+      }
+    }
+    for (int f : options.fold()) {
+      if (f < 0 || f > 1000) {
+        return absl::InvalidArgumentError(absl::StrCat("fold: must be in [0, 1000], got ", f));
+      }
+    }
+    if (options.leakage() != "warn" && options.leakage() != "fail") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("leakage: must be \"warn\" or \"fail\", got \"", options.leakage(), "\""));
+    }
+    return absl::OkStatus();
+  }
+
+  bool Shardable() const override { return true; }
+
+  absl::Status Run(const RunContext& context) override;
+
+ private:
+  absl::Status CheckLeakage(const RunContext& context, const Task& task,
+                            const std::vector<TaskFold>& folds) const;
+  std::vector<SubRun> SubRuns(const std::vector<TaskFold>& folds, uint64_t run_seed) const;
+  std::string SubRunMarker(const RunContext& context, const SubRun& run) const;
+  absl::Status RunSubRun(const RunContext& context, const Task& task, const TaskFold& fold,
+                         const SubRun& run, const std::string& marker) const;
+
+  TransferStage options_;
+};
+
+std::vector<SubRun> TransferStageRunner::SubRuns(const std::vector<TaskFold>& folds,
+                                                 uint64_t run_seed) const {
+  std::vector<int> fold_ids(options_.fold().begin(), options_.fold().end());
+  if (fold_ids.empty()) {
+    for (int k = 0; k < static_cast<int>(folds.size()); ++k) fold_ids.push_back(k);
+  }
+  std::vector<uint64_t> seeds(options_.seeds().begin(), options_.seeds().end());
+  if (seeds.empty()) seeds.push_back(run_seed);
+  std::vector<double> fractions(options_.label_fractions().begin(),
+                                options_.label_fractions().end());
+  if (fractions.empty()) fractions.push_back(1.0);
+  std::vector<SubRun> runs;
+  for (const PluginSpec& init : options_.initializer()) {
+    for (int fold : fold_ids) {
+      for (uint64_t seed : seeds) {
+        for (double fraction : fractions) {
+          SubRun run;
+          run.index = static_cast<int>(runs.size());
+          run.initializer = init;
+          run.fold = fold;
+          run.fold_name = fold < static_cast<int>(folds.size()) ? folds[fold].name : "";
+          run.seed = seed;
+          run.fraction = fraction;
+          run.name = absl::StrFormat("%s_fold%d_seed%d_frac%g", init.type(), fold, seed, fraction);
+          runs.push_back(run);
+        }
+      }
+    }
+  }
+  return runs;
+}
+
+// A sub-run's fingerprint: the stage's inputs (earlier stages, paths) and options without the
+// lists that enumerate sub-runs, plus this sub-run's initializer, fold, seed and fraction -- so
+// adding a seed leaves finished sub-runs valid.
+std::string TransferStageRunner::SubRunMarker(const RunContext& context,
+                                              const SubRun& run) const {
+  Fingerprint f;
+  for (absl::string_view line : absl::StrSplit(context.fingerprint, '\n', absl::SkipEmpty())) {
+    const size_t space = line.rfind(' ');
+    if (space == absl::string_view::npos) continue;
+    const absl::string_view name = line.substr(0, space);
+    if (name == "fingerprint" || name == "options") continue;
+    f.Add(name, line.substr(space + 1));
+  }
+  TransferStage shared = options_;
+  shared.clear_initializer();
+  shared.clear_fold();
+  shared.clear_seeds();
+  shared.clear_label_fractions();
+  std::string bytes;
+  shared.SerializeToString(&bytes);
+  f.Add("options", bytes);
+  run.initializer.SerializeToString(&bytes);
+  f.Add("initializer", bytes);
+  f.Add("fold", absl::StrCat(run.fold));
+  f.Add("seed", absl::StrCat(run.seed));
+  f.Add("label_fraction", absl::StrFormat("%.17g", run.fraction));
+  return f.Serialize();
+}
+
+absl::Status TransferStageRunner::CheckLeakage(const RunContext& context, const Task& task,
+                                               const std::vector<TaskFold>& folds) const {
+  absl::StatusOr<std::string> corpus = context.EarlierStageDir("corpus");
+  const std::string leakage_path = context.stage_dir + "/leakage.csv";
+  std::error_code ec;
+  fs::remove(leakage_path, ec);
+  if (!corpus.ok()) return absl::OkStatus();
+  const std::string split_path = *corpus + "/split.csv";
+  GENESIS_ASSIGN_OR_RETURN(CsvTable split, ReadCsvFile(split_path));
+  std::map<std::string, std::string> corpus_split;  // patient -> split, of the task's dataset.
+  const int dataset_col = split.Column("dataset");
+  const int patient_col = split.Column("patient_id");
+  const int split_col = split.Column("split");
+  if (dataset_col < 0 || patient_col < 0 || split_col < 0) {
+    return absl::DataLossError(
+        absl::StrCat(split_path, ": expected columns dataset, patient_id, split"));
+  }
+  for (const auto& row : split.rows) {
+    if (row[dataset_col] == task.dataset_name()) corpus_split[row[patient_col]] = row[split_col];
+  }
+  std::string csv = "dataset,patient_id,fold,corpus_split\n";
+  int64_t found = 0;
+  std::set<std::string> reported;
+  const auto& samples = task.samples();
+  for (size_t k = 0; k < folds.size(); ++k) {
+    for (int64_t i : folds[k].test) {
+      const std::string& patient =
+          samples[i].patient.empty() ? samples[i].group : samples[i].patient;
+      auto it = corpus_split.find(patient);
+      if (it == corpus_split.end()) continue;
+      if (!reported.insert(absl::StrCat(k, "/", patient)).second) continue;
+      absl::StrAppend(&csv, CsvField(task.dataset_name()), ",", CsvField(patient), ",", k, ",",
+                      it->second, "\n");
+      ++found;
+    }
+  }
+  if (found == 0) return absl::OkStatus();
+  GENESIS_RETURN_IF_ERROR(WriteFileAtomically(leakage_path, csv));
+  const std::string message = absl::StrCat(
+      "LEAKAGE: ", found, " (fold, patient) pairs of the downstream test sets are in this run's "
+      "pretraining corpus (dataset \"", task.dataset_name(), "\"), listed in ", leakage_path,
+      ". Self-supervised results on those folds are optimistic. Exclude them from pretraining "
+      "with corpus { exclude_test_patients_of { <this task> } }");
+  if (options_.leakage() == "fail") return absl::FailedPreconditionError(message);
+  LOG(WARNING) << message;
+  return absl::OkStatus();
+}
+
+absl::Status TransferStageRunner::Run(const RunContext& context) {
+  GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<Task> task,
+                           Registry<Task>::Get().Create(options_.task()));
+  GENESIS_RETURN_IF_ERROR(Annotate(task->List(), "task"));
+  TaskContext task_context;
+  task_context.cache_dir = context.stage_dir + "/cache";
+  task_context.seed = context.seed;
+  task_context.num_threads = context.num_threads;
+  GENESIS_RETURN_IF_ERROR(Annotate(task->Prepare(task_context), "task"));
+  GENESIS_ASSIGN_OR_RETURN(const std::vector<TaskFold> folds, task->Folds(context.seed));
+  LOG(INFO) << "transfer: task " << options_.task().type() << ": " << task->samples().size()
+            << " samples, " << folds.size() << " fold(s)";
+
+  // task.json: what the evaluate stage needs to know about the task.
+  {
+    std::string json = absl::StrCat("{\n  \"task\": ", JsonString(options_.task().type()),
+                                    ",\n  \"dataset\": ", JsonString(task->dataset_name()),
+                                    ",\n  \"prediction_columns\": [");
+    const auto columns = task->PredictionColumns();
+    for (size_t i = 0; i < columns.size(); ++i) {
+      absl::StrAppend(&json, i ? ", " : "", JsonString(columns[i]));
+    }
+    absl::StrAppend(&json, "]");
+    for (const auto& [key, value] : task->Info()) {
+      absl::StrAppend(&json, ",\n  ", JsonString(key), ": ", JsonString(value));
+    }
+    absl::StrAppend(&json, "\n}\n");
+    GENESIS_RETURN_IF_ERROR(WriteFileAtomically(context.stage_dir + "/task.json", json));
+  }
+  GENESIS_RETURN_IF_ERROR(CheckLeakage(context, *task, folds));
+
+  const std::vector<SubRun> runs = SubRuns(folds, context.seed);
+  for (const SubRun& run : runs) {
+    if (run.fold >= static_cast<int>(folds.size())) {
+      return absl::InvalidArgumentError(absl::StrCat("fold: ", run.fold, " does not exist; the ",
+                                                     options_.task().type(), " task has ",
+                                                     folds.size(), " fold(s)"));
+    }
+  }
+  int ran = 0;
+  for (const SubRun& run : runs) {
+    if (run.index % context.shard_count != context.shard_index) continue;
+    const std::string marker = SubRunMarker(context, run);
+    GENESIS_RETURN_IF_ERROR(
+        Annotate(RunSubRun(context, *task, folds[run.fold], run, marker),
+                 absl::StrCat("sub-run ", run.name)));
+    ++ran;
+  }
+  // The index of sub-runs and their status, for people and for the evaluate stage.
+  std::string csv = "subrun,initializer,fold,fold_name,seed,label_fraction,status\n";
+  int done = 0;
+  for (const SubRun& run : runs) {
+    const std::string dir = absl::StrCat(context.stage_dir, "/subruns/", run.name);
+    auto marker = ReadFile(dir + "/.done");
+    const bool ok = marker.ok() && MarkerFingerprint(*marker) ==
+                                       MarkerFingerprint(SubRunMarker(context, run));
+    done += ok ? 1 : 0;
+    absl::StrAppend(&csv, run.name, ",", run.initializer.type(), ",", run.fold, ",",
+                    CsvField(run.fold_name), ",", run.seed, ",", absl::StrFormat("%g", run.fraction),
+                    ",", ok ? "done" : "pending", "\n");
+  }
+  if (context.shard_index == 0 || context.shard_count == 1) {
+    GENESIS_RETURN_IF_ERROR(WriteFileAtomically(context.stage_dir + "/subruns.csv", csv));
+  }
+  LOG(INFO) << "transfer: " << done << " of " << runs.size() << " sub-runs done (" << ran
+            << " handled by this process)";
+  if (context.shard_count == 1 && done != static_cast<int>(runs.size())) {
+    return absl::InternalError(absl::StrCat(runs.size() - done, " sub-run(s) did not finish"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TransferStageRunner::RunSubRun(const RunContext& context, const Task& task,
+                                            const TaskFold& fold, const SubRun& run,
+                                            const std::string& marker) const {
+  const std::string dir = absl::StrCat(context.stage_dir, "/subruns/", run.name);
+  const std::string fingerprint = MarkerFingerprint(marker);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return absl::PermissionDeniedError(absl::StrCat(dir, ": ", ec.message()));
+  auto done = ReadFile(dir + "/.done");
+  if (done.ok() && MarkerFingerprint(*done) == fingerprint) {
+    LOG(INFO) << "transfer: " << run.name << " already complete; skipping";
+    return absl::OkStatus();
+  }
+  // The same freshness rules as whole stages (core/runner.h).
+  auto started = ReadFile(dir + "/.started");
+  const bool has_outputs = fs::exists(dir + "/checkpoint_last.pt");
+  if (done.ok()) {
+    LOG(WARNING) << "transfer: " << run.name << ": rerunning, since it completed with other "
+                 << "inputs (changed: " << DescribeChanges(*done, marker) << ")";
+  }
+  const bool stale_partial =
+      !done.ok() && has_outputs && (!started.ok() || MarkerFingerprint(*started) != fingerprint);
+  if (stale_partial && !context.force_resume) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        dir, " holds partial work of a run with other inputs (changed: ",
+        started.ok() ? DescribeChanges(*started, marker) : std::string("unknown"),
+        "); it is not resumed. Delete that folder to start it afresh, or pass --force_resume"));
+  }
+  if ((done.ok() || stale_partial) && !context.force_resume) {
+    for (const auto& entry : fs::directory_iterator(dir, ec)) fs::remove_all(entry.path(), ec);
+  }
+  fs::remove(dir + "/.done", ec);
+  GENESIS_RETURN_IF_ERROR(WriteFileAtomically(dir + "/.started", marker));
+
+  const auto& samples = task.samples();
+  const std::vector<SampleRef> train =
+      LabelFraction(samples, fold.train, run.fraction, run.seed, run.fold);
+  {
+    std::set<std::string> groups;
+    for (const SampleRef& ref : train) groups.insert(samples[ref.index].group);
+    GENESIS_RETURN_IF_ERROR(
+        WriteFileAtomically(dir + "/train_groups.txt", absl::StrCat(absl::StrJoin(groups, "\n"), "\n")));
+  }
+  LOG(INFO) << absl::StrFormat(
+      "transfer: %s -- fold \"%s\", %d training items (fraction %g), %d val, %d test", run.name,
+      run.fold_name, train.size(), run.fraction, fold.val.size(), fold.test.size());
+
+  GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<NormalizationLayer> norm,
+                           Registry<NormalizationLayer>::Get().Create(
+                               WithDefaultType(options_.normalization(), "batch_norm")));
+  GENESIS_ASSIGN_OR_RETURN(
+      std::unique_ptr<Backbone> backbone,
+      Registry<Backbone>::Get().Create(WithDefaultType(options_.backbone(), "unet_vgg16")));
+  GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<Head> head_plugin,
+                           Registry<Head>::Get().Create(WithDefaultType(options_.head(), "gap_dense")));
+  GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<Initializer> initializer,
+                           Registry<Initializer>::Get().Create(run.initializer));
+  BackboneConfig config;
+  config.in_channels = options_.in_channels();
+  config.out_channels = 1;
+  config.norm = norm.get();
+  torch::manual_seed(run.seed);
+  GENESIS_ASSIGN_OR_RETURN(std::shared_ptr<EncoderDecoder> net, backbone->Build(config));
+  InitContext init;
+  init.run_dir = context.run_dir;
+  if (auto pretrain = context.EarlierStageDir("pretrain"); pretrain.ok()) init.pretrain_dir = *pretrain;
+  init.seed = run.seed;
+  init.report_path = dir + "/weight_coverage.json";
+  GENESIS_RETURN_IF_ERROR(Annotate(initializer->Initialize(*net, init),
+                                   absl::StrCat("initializer ", run.initializer.type())));
+  torch::manual_seed(run.seed ^ 0x6865616455ull);  // The head's own draw.
+  GENESIS_ASSIGN_OR_RETURN(std::shared_ptr<HeadModule> head,
+                           head_plugin->Make(net->encoder_channels()));
+
+  ClassifierJob job;
+  job.config = options_;
+  job.net = net;
+  job.head = head;
+  job.task = &task;
+  job.train = train;
+  job.val = fold.val;
+  job.test = fold.test;
+  job.output_dir = dir;
+  job.seed = run.seed;
+  job.device = context.device;
+  job.num_threads = context.num_threads;
+  GENESIS_ASSIGN_OR_RETURN(ClassifierResult result, RunFineTuning(job));
+
+  // Predictions: generic columns first, then the task's own.
+  const std::vector<std::string> columns = task.PredictionColumns();
+  auto write = [&](absl::string_view split, const std::vector<int64_t>& indices,
+                   const std::vector<float>& scores) -> absl::Status {
+    std::string csv = "id,group,label,score";
+    for (const std::string& c : columns) absl::StrAppend(&csv, ",", CsvField(c));
+    csv += "\n";
+    for (size_t i = 0; i < indices.size(); ++i) {
+      const TaskSample& s = samples[indices[i]];
+      absl::StrAppend(&csv, CsvField(s.id), ",", CsvField(s.group), ",", s.label, ",",
+                      absl::StrFormat("%.9g", scores[i]));
+      for (const std::string& v : s.columns) absl::StrAppend(&csv, ",", CsvField(v));
+      csv += "\n";
+    }
+    GENESIS_RETURN_IF_ERROR(
+        WriteFileAtomically(absl::StrCat(dir, "/predictions_", split, ".csv"), csv));
+    return task.WriteTaskPredictions(split, indices, scores, dir);
+  };
+  GENESIS_RETURN_IF_ERROR(write("val", fold.val, result.val_scores));
+  GENESIS_RETURN_IF_ERROR(write("test", fold.test, result.test_scores));
+
+  int64_t positives = 0;
+  for (const SampleRef& ref : train) positives += samples[ref.index].label;
+  std::string json = absl::StrCat(
+      "{\n  \"subrun\": ", JsonString(run.name),
+      ",\n  \"initializer\": ", JsonString(run.initializer.type()),
+      ",\n  \"fold\": ", run.fold, ",\n  \"fold_name\": ", JsonString(run.fold_name),
+      ",\n  \"seed\": ", run.seed, ",\n  \"label_fraction\": ", JsonNumber(run.fraction),
+      ",\n  \"task\": ", JsonString(options_.task().type()),
+      ",\n  \"dataset\": ", JsonString(task.dataset_name()),
+      ",\n  \"backbone\": ", JsonString(WithDefaultType(options_.backbone(), "unet_vgg16").type()),
+      ",\n  \"normalization\": ",
+      JsonString(WithDefaultType(options_.normalization(), "batch_norm").type()),
+      ",\n  \"n_train\": ", train.size(), ",\n  \"n_train_positive\": ", positives,
+      ",\n  \"n_val\": ", fold.val.size(), ",\n  \"n_test\": ", fold.test.size(),
+      ",\n  \"positive_weight\": ", JsonNumber(result.positive_weight),
+      ",\n  \"epochs\": ", result.epochs_completed, ",\n  \"best_epoch\": ", result.best_epoch,
+      ",\n  \"best_val_auc\": ", JsonNumber(result.best_val_auc),
+      ",\n  \"early_stopped\": ", result.early_stopped ? "true" : "false",
+      ",\n  \"images_per_s\": ", JsonNumber(result.last_epoch_images_per_s), "\n}\n");
+  GENESIS_RETURN_IF_ERROR(WriteFileAtomically(dir + "/subrun.json", json));
+  GENESIS_RETURN_IF_ERROR(WriteFileAtomically(dir + "/.done", marker));
+  LOG(INFO) << absl::StrFormat("transfer: %s done: best epoch %d, val AUC %.4f", run.name,
+                               result.best_epoch, result.best_val_auc);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+GENESIS_REGISTER_STAGE(TransferStageRunner, "transfer", TransferStage,
+                       "fine-tunes encoders on a downstream task (every initializer x fold x "
+                       "seed x label fraction) and writes predictions");
+
+}  // namespace genesis
