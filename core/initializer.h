@@ -42,6 +42,10 @@ class Initializer {
   // Files whose contents the initialisation depends on (weight files), so a run can tell when
   // its results are stale. Empty for scratch.
   virtual std::vector<std::string> InputFiles(const InitContext& context) const { return {}; }
+  // Non-empty when this initialisation cannot run as configured and that is a choice, not an
+  // error (e.g. "no weights file given" for ImageNet weights the user did not supply): its
+  // sub-runs are recorded as "not run: <reason>" and reports say so, instead of failing.
+  virtual std::string NotRunReason() const { return ""; }
 };
 
 }  // namespace genesis

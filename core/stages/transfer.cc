@@ -355,9 +355,20 @@ absl::Status TransferStageRunner::Run(const RunContext& context) {
                                                      folds.size(), " fold(s)"));
     }
   }
+  // Initialisations that cannot run as configured (e.g. no ImageNet weights given).
+  std::map<std::string, std::string> not_run;
+  for (const PluginSpec& spec : options_.initializer()) {
+    GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<Initializer> init,
+                             Registry<Initializer>::Get().Create(spec));
+    const std::string reason = init->NotRunReason();
+    if (reason.empty()) continue;
+    not_run[spec.type()] = reason;
+    LOG(WARNING) << "transfer: initializer " << spec.type() << " not run: " << reason;
+  }
   int ran = 0;
   for (const SubRun& run : runs) {
     if (run.index % context.shard_count != context.shard_index) continue;
+    if (not_run.count(run.initializer.type()) > 0) continue;
     const std::string marker = SubRunMarker(context, run);
     GENESIS_RETURN_IF_ERROR(
         Annotate(RunSubRun(context, *task, folds[run.fold], run, marker),
@@ -367,23 +378,31 @@ absl::Status TransferStageRunner::Run(const RunContext& context) {
   // The index of sub-runs and their status, for people and for the evaluate stage.
   std::string csv = "subrun,initializer,fold,fold_name,seed,label_fraction,status\n";
   int done = 0;
+  int skipped = 0;
   for (const SubRun& run : runs) {
     const std::string dir = absl::StrCat(context.stage_dir, "/subruns/", run.name);
-    auto marker = ReadFile(dir + "/.done");
-    const bool ok = marker.ok() && MarkerFingerprint(*marker) ==
-                                       MarkerFingerprint(SubRunMarker(context, run));
-    done += ok ? 1 : 0;
+    std::string status = "pending";
+    if (auto reason = not_run.find(run.initializer.type()); reason != not_run.end()) {
+      status = absl::StrCat("not run: ", reason->second);
+      ++skipped;
+    } else if (auto marker = ReadFile(dir + "/.done");
+               marker.ok() && MarkerFingerprint(*marker) ==
+                                  MarkerFingerprint(SubRunMarker(context, run))) {
+      status = "done";
+      ++done;
+    }
     absl::StrAppend(&csv, run.name, ",", run.initializer.type(), ",", run.fold, ",",
                     CsvField(run.fold_name), ",", run.seed, ",", absl::StrFormat("%g", run.fraction),
-                    ",", ok ? "done" : "pending", "\n");
+                    ",", CsvField(status), "\n");
   }
   if (context.shard_index == 0 || context.shard_count == 1) {
     GENESIS_RETURN_IF_ERROR(WriteFileAtomically(context.stage_dir + "/subruns.csv", csv));
   }
-  LOG(INFO) << "transfer: " << done << " of " << runs.size() << " sub-runs done (" << ran
-            << " handled by this process)";
-  if (context.shard_count == 1 && done != static_cast<int>(runs.size())) {
-    return absl::InternalError(absl::StrCat(runs.size() - done, " sub-run(s) did not finish"));
+  LOG(INFO) << "transfer: " << done << " of " << runs.size() << " sub-runs done, " << skipped
+            << " not run (" << ran << " handled by this process)";
+  if (context.shard_count == 1 && done + skipped != static_cast<int>(runs.size())) {
+    return absl::InternalError(
+        absl::StrCat(runs.size() - done - skipped, " sub-run(s) did not finish"));
   }
   return absl::OkStatus();
 }

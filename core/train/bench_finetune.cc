@@ -59,7 +59,9 @@ class BenchTask : public Task {
   absl::Status List() override { return absl::OkStatus(); }
   absl::Status Prepare(const TaskContext&) override { return absl::OkStatus(); }
   const std::vector<TaskSample>& samples() const override { return samples_; }
-  absl::StatusOr<std::vector<TaskFold>> Folds(uint64_t) const override { return {}; }
+  absl::StatusOr<std::vector<TaskFold>> Folds(uint64_t) const override {
+    return std::vector<TaskFold>();
+  }
   int64_t image_size() const override { return side_; }
   absl::Status Load(const SampleRef& ref, const Augmentation&, Image* image) const override {
     *image = Image(side_, side_);
