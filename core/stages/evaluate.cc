@@ -65,6 +65,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "core/config.h"
 #include "core/csv.h"
 #include "core/eval/json.h"
 #include "core/eval/metrics.h"
@@ -250,6 +251,17 @@ class EvaluateStageRunner : public StageRunner {
           absl::StrCat("num_threads: must be >= 0, got ", options.num_threads()));
     }
     return absl::OkStatus();
+  }
+
+  // Reads the latest earlier transfer stage (or `transfer_dir`) and the files evaluators name.
+  absl::StatusOr<StageInputs> Inputs(const RunContext& context) const override {
+    StageInputs inputs;
+    inputs.paths = InputPaths(context.experiment->stage(context.stage_index));
+    if (options_.transfer_dir().empty()) {
+      absl::StatusOr<int> transfer = context.EarlierStageIndex("transfer");
+      if (transfer.ok()) inputs.stages.push_back(*transfer);
+    }
+    return inputs;
   }
 
   absl::Status Run(const RunContext& context) override {
