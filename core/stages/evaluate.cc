@@ -286,6 +286,14 @@ class EvaluateStageRunner : public StageRunner {
     BuildArms();
     GENESIS_ASSIGN_OR_RETURN(Json summary, Summaries());
     GENESIS_ASSIGN_OR_RETURN(Json comparisons, Comparisons());
+    for (const auto& [name, failure] : not_applied_) {
+      const auto& [count, first_set, message] = failure;
+      warnings_.push_back(absl::StrCat("evaluator ", name,
+                                       " (not configured, tried by default) "
+                                       "did not apply to ",
+                                       count, " evaluated set(s), e.g. ", first_set, ": ",
+                                       message));
+    }
     GENESIS_RETURN_IF_ERROR(WriteOutputs(std::move(summary), std::move(comparisons)));
     if (left_out > 0) {
       context.summary->AddSkipped(left_out,
@@ -311,6 +319,18 @@ class EvaluateStageRunner : public StageRunner {
 
   absl::Status BuildEvaluators() {
     evaluators_.clear();
+    if (options_.evaluator_size() == 0) {  // Every registered evaluator, where it applies.
+      best_effort_ = true;
+      for (const PluginInfo& info : Registry<Evaluator>::Get().Plugins()) {
+        PluginSpec spec;
+        spec.set_type(info.name);
+        GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<Evaluator> e,
+                                 Registry<Evaluator>::Get().Create(spec));
+        evaluator_names_.push_back(info.name);
+        evaluators_.push_back(std::move(e));
+      }
+      return absl::OkStatus();
+    }
     for (int i = 0; i < options_.evaluator_size(); ++i) {
       absl::StatusOr<std::unique_ptr<Evaluator>> e =
           Registry<Evaluator>::Get().Create(options_.evaluator(i));
@@ -489,6 +509,12 @@ class EvaluateStageRunner : public StageRunner {
     input.num_threads = options_.num_threads() > 0 ? options_.num_threads() : context_->num_threads;
     for (size_t i = 0; i < evaluators_.size(); ++i) {
       absl::StatusOr<MetricSet> m = evaluators_[i]->Evaluate(input);
+      if (!m.ok() && best_effort_) {  // Not configured explicitly: note it once, go on.
+        auto [it, first] = not_applied_.try_emplace(evaluator_names_[i], 0, label,
+                                                    std::string(m.status().message()));
+        ++std::get<0>(it->second);
+        continue;
+      }
       if (!m.ok()) return Annotate(m.status(), absl::StrCat("evaluator ", evaluator_names_[i]));
       for (const std::string& w : m->warnings) warnings_.push_back(absl::StrCat(label, ": ", w));
       m->warnings.clear();
@@ -813,6 +839,10 @@ class EvaluateStageRunner : public StageRunner {
   std::map<std::string, std::string> task_info_;
   std::vector<std::unique_ptr<Evaluator>> evaluators_;
   std::vector<std::string> evaluator_names_;
+  // No evaluator configured: every registered one is tried, and failures become warnings.
+  bool best_effort_ = false;
+  // Evaluator -> (sets it failed on, first such set, first message).
+  std::map<std::string, std::tuple<int, std::string, std::string>> not_applied_;
   std::vector<Subrun> subruns_;
   std::vector<std::string> order_;  // Initialisations: references first, then as listed.
   std::vector<Arm> arms_;

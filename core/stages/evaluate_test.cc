@@ -275,6 +275,17 @@ TEST_F(EvaluateStageTest, StaleDoneMarkerIsLeftOut) {
   ASSERT_TRUE(WriteFileAtomically((transfer_ / "subruns.csv").string(), listing).ok());
   const Value root = RunStage("");
   EXPECT_EQ(At(root, "subruns").list_value().values_size(), 2);
+  // No evaluator configured: every registered one where it applies (threshold, bootstrap,
+  // auc); luna16_cpm cannot (no coordinates) and is named once in the warnings.
+  const Value& first = At(At(At(root, "subruns"), 0), "test");
+  EXPECT_EQ(first.struct_value().fields().count("accuracy_0.5"), 1u);
+  EXPECT_EQ(first.struct_value().fields().count("bootstrap_ci95"), 1u);
+  EXPECT_EQ(first.struct_value().fields().count("cpm"), 0u);
+  int cpm_warnings = 0;
+  for (const Value& w : At(root, "warnings").list_value().values()) {
+    cpm_warnings += w.string_value().find("evaluator luna16_cpm (not configured") == 0;
+  }
+  EXPECT_EQ(cpm_warnings, 1);
   EXPECT_EQ(summary_.skipped, 2);
   bool warned = false;
   for (const Value& w : At(root, "warnings").list_value().values()) {
