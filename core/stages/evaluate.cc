@@ -246,9 +246,9 @@ class EvaluateStageRunner : public StageRunner {
       return absl::InvalidArgumentError(
           absl::StrCat("alpha: must be in (0, 1), got ", options.alpha()));
     }
-    if (options.num_threads() < 0) {
+    if (options.num_threads() < 0 || options.num_threads() > 1024) {
       return absl::InvalidArgumentError(
-          absl::StrCat("num_threads: must be >= 0, got ", options.num_threads()));
+          absl::StrCat("num_threads: must be in [0, 1024], got ", options.num_threads()));
     }
     return absl::OkStatus();
   }

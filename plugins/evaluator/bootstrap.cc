@@ -21,13 +21,13 @@ class BootstrapEvaluator : public Evaluator {
   explicit BootstrapEvaluator(const BootstrapEvaluatorOptions& options) : options_(options) {}
 
   static absl::Status Validate(const BootstrapEvaluatorOptions& options) {
-    if (options.replicates() < 1) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("replicates: must be >= 1, got ", options.replicates()));
+    if (options.replicates() < 1 || options.replicates() > 1000000) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "replicates: must be in [1, 1000000], got ", options.replicates()));
     }
-    if (options.threads() < 0) {
+    if (options.threads() < 0 || options.threads() > 1024) {
       return absl::InvalidArgumentError(
-          absl::StrCat("threads: must be >= 0, got ", options.threads()));
+          absl::StrCat("threads: must be in [0, 1024], got ", options.threads()));
     }
     return absl::OkStatus();
   }

@@ -104,6 +104,8 @@ TEST(EvaluatorsTest, BootstrapGroupsSeedAndValidation) {
       Registry<Evaluator>::Get().Create("bootstrap", bad);
   ASSERT_FALSE(rejected.ok());
   EXPECT_NE(rejected.status().message().find("replicates"), std::string::npos);
+  bad.set_replicates(2000000000);  // Would allocate 16 GB of replicate AUCs.
+  EXPECT_FALSE(Registry<Evaluator>::Get().Create("bootstrap", bad).ok());
 }
 
 TEST(EvaluatorsTest, ThresholdFixedAndYoudenOnValidation) {
