@@ -47,6 +47,16 @@ if [ -n "${IMAGENET_WEIGHTS:-}" ]; then
              "stage[2].transfer.initializer[2].options.weights=\"$IMAGENET_WEIGHTS\""
              "${overrides[@]}")
 fi
-rm -rf runs/demo; DEMO_FILE=${DEMO_FILE:-experiments/demo.textproto}
-"$G" run "$DEMO_FILE" "${overrides[@]}"
-echo "demo: report: runs/demo/04_report/report.html"
+rm -rf runs/demo
+start=$(date +%s)
+status=0
+"$G" run experiments/demo.textproto "${overrides[@]}" || status=$?
+if [ "$status" -ne 0 ] && [ "$status" -ne 3 ]; then
+  echo "demo: genesis run failed (exit $status); see runs/demo/genesis.log" >&2
+  exit "$status"
+fi
+echo
+echo "demo: done in $(( $(date +%s) - start )) s (exit $status: 3 = completed with skipped inputs)"
+echo "demo: report: $(pwd)/runs/demo/04_report/report.html"
+echo "demo: did self-supervised pretraining beat scratch?"
+sed 's/^/  /' runs/demo/04_report/answer.txt

@@ -14,6 +14,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "core/file_util.h"
 #include "core/proto/stages.pb.h"
 #include "core/stage.h"
 #include "glog/logging.h"
@@ -55,6 +56,9 @@ absl::Status RunReporters(const google::protobuf::RepeatedPtrField<PluginSpec>& 
     const std::string html = report_dir + "/report.html";
     LOG(INFO) << "report written to " << report_dir
               << (std::filesystem::exists(html) ? absl::StrCat(" (open ", html, ")") : "");
+    if (auto answer = ReadFile(report_dir + "/answer.txt"); answer.ok()) {
+      LOG(INFO) << "answer:\n" << *answer;
+    }
   }
   return first;
 }

@@ -218,6 +218,13 @@ TEST_F(ReporterTest, TablesHoldTheSameNumbers) {
   auto comparisons = ReadCsvFile(out + "/comparisons.csv");
   ASSERT_TRUE(comparisons.ok());
   EXPECT_EQ(comparisons->rows.size(), 3u);
+  // The answer in words: the pooled comparison at the main label fraction.
+  auto answer = ReadFile(out + "/answer.txt");
+  ASSERT_TRUE(answer.ok());
+  EXPECT_NE(answer->find("Self-supervised vs Scratch: \xCE\x94" "AUC +0.0122 [\xE2\x88\x92"
+                         "0.0031, 0.0275], p = 0.12 \xE2\x80\x94 not significant at "),
+            std::string::npos)
+      << *answer;
 }
 
 TEST_F(ReporterTest, AllReportersRunWhenNoneIsListed) {

@@ -8,6 +8,7 @@
 //   folds.csv            one line per sub-run (test AUC, CI, counts, Youden operating point,
 //                        CPM, best epoch)
 //   comparisons.csv      every paired test of the evaluation, with its sentence in words
+//   answer.txt           the pooled comparisons at the main label fraction, in words
 //   warnings.csv         category, source file, message
 //
 //   stage { report { reporter { type: "tables" } } }
@@ -334,6 +335,21 @@ class TablesReporter : public Reporter {
     return absl::OkStatus();
   }
 
+  // The study's answer in a few lines: every pooled comparison at each row's main label
+  // fraction, in words (answer.txt; the report stage logs it, tools/demo.sh prints it).
+  static std::string Answer(const Study& study) {
+    std::string out;
+    for (const StudyRow& row : study.rows) {
+      const double fraction = row.MainLabelFraction();
+      for (const Comparison& c : row.comparisons) {
+        if (c.scope != "pooled" || c.label_fraction != fraction) continue;
+        absl::StrAppend(&out, row.label, ": ", SignificanceSentence(c, row.alpha), "\n");
+      }
+    }
+    if (out.empty()) out = "no paired comparison was evaluated (one initialisation only?)\n";
+    return out;
+  }
+
   absl::Status Write(const ReportInput& input, const std::string& report_dir) const override {
     GENESIS_ASSIGN_OR_RETURN(Study study, LoadStudy(input.run_dirs, input.title));
     const int indent = options_.json_indent() > 0 ? options_.json_indent() : -1;
@@ -347,6 +363,7 @@ class TablesReporter : public Reporter {
         WriteFileAtomically(report_dir + "/label_efficiency.csv", LabelEfficiencyCsv(study)));
     GENESIS_RETURN_IF_ERROR(
         WriteFileAtomically(report_dir + "/comparisons.csv", ComparisonsCsv(study)));
+    GENESIS_RETURN_IF_ERROR(WriteFileAtomically(report_dir + "/answer.txt", Answer(study)));
     std::string warnings = CsvLine({"category", "source", "message"});
     for (const ReportWarning& w : study.warnings) {
       warnings += CsvLine({w.category, w.source, w.message});
