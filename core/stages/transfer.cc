@@ -115,6 +115,21 @@ std::string JsonNumber(double v) {
   return absl::StrFormat("%.10g", v);
 }
 
+// The stage's options as the sub-runs of `initializer` use them: its per_initializer entry
+// replaces the fields it sets.
+TransferStage ForInitializer(const TransferStage& stage, const std::string& initializer) {
+  TransferStage out = stage;
+  out.clear_per_initializer();
+  for (const InitializerSettings& p : stage.per_initializer()) {
+    if (p.initializer() != initializer) continue;
+    if (p.has_max_epochs()) out.set_max_epochs(p.max_epochs());
+    if (p.has_warmup_epochs()) out.set_warmup_epochs(p.warmup_epochs());
+    if (p.has_optimizer()) out.mutable_optimizer()->MergeFrom(p.optimizer());
+    if (p.has_schedule()) out.mutable_schedule()->MergeFrom(p.schedule());
+  }
+  return out;
+}
+
 struct SubRun {
   int index = 0;  // Position in the stage's list (sharding).
   PluginSpec initializer;
@@ -185,6 +200,18 @@ class TransferStageRunner : public StageRunner {
         return absl::InvalidArgumentError(absl::StrCat("fold: must be in [0, 1000], got ", f));
       }
     }
+    for (int i = 0; i < options.per_initializer_size(); ++i) {
+      const InitializerSettings& p = options.per_initializer(i);
+      if (types.count(p.initializer()) == 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "per_initializer[", i, "].initializer: \"", p.initializer(),
+            "\" is not one of this stage's initializers"));
+      }
+      absl::Status status = ValidateFineTuningOptions(ForInitializer(options, p.initializer()));
+      if (!status.ok()) {
+        return Annotate(status, absl::StrCat("per_initializer[", i, "] (", p.initializer(), ")"));
+      }
+    }
     if (options.leakage() != "warn" && options.leakage() != "fail") {
       return absl::InvalidArgumentError(
           absl::StrCat("leakage: must be \"warn\" or \"fail\", got \"", options.leakage(), "\""));
@@ -252,7 +279,7 @@ std::string TransferStageRunner::SubRunMarker(const RunContext& context,
     if (name == "fingerprint" || name == "options") continue;
     f.Add(name, line.substr(space + 1));
   }
-  TransferStage shared = options_;
+  TransferStage shared = ForInitializer(options_, run.initializer.type());
   shared.clear_initializer();
   shared.clear_fold();
   shared.clear_seeds();
@@ -482,7 +509,7 @@ absl::Status TransferStageRunner::RunSubRun(const RunContext& context, const Tas
                            head_plugin->Make(net->encoder_channels()));
 
   ClassifierJob job;
-  job.config = options_;
+  job.config = ForInitializer(options_, run.initializer.type());
   job.net = net;
   job.head = head;
   job.task = &task;

@@ -277,6 +277,33 @@ TEST_F(TransferStageTest, ShardsSplitTheSubRunsAndAPlainRunFinishes) {
   EXPECT_EQ(DoneTime("test_init_b_fold1_seed5_frac1"), shard_time);
 }
 
+TEST_F(TransferStageTest, PerInitializerSettingsApplyToTheirSubRunsOnly) {
+  auto* stage = experiment_.mutable_stage(0)->mutable_transfer();
+  stage->clear_label_fractions();
+  stage->add_fold(0);
+  stage->set_max_epochs(3);
+  auto* b = stage->add_per_initializer();
+  b->set_initializer("test_init_b");
+  b->set_max_epochs(2);
+  b->set_warmup_epochs(0);
+  ASSERT_TRUE(RunExperiment(experiment_).ok());
+  auto a_metrics = ReadCsvFile(Sub("test_init_a_fold0_seed5_frac1") + "/metrics.csv");
+  auto b_metrics = ReadCsvFile(Sub("test_init_b_fold0_seed5_frac1") + "/metrics.csv");
+  ASSERT_TRUE(a_metrics.ok() && b_metrics.ok());
+  EXPECT_EQ(a_metrics->rows.size(), 3u);
+  EXPECT_EQ(a_metrics->rows[0][a_metrics->Column("warmup")], "1");
+  EXPECT_EQ(b_metrics->rows.size(), 2u);
+  EXPECT_EQ(b_metrics->rows[0][b_metrics->Column("warmup")], "0");
+  // An entry for an initializer the stage does not run is a mistake.
+  b->set_initializer("imagenet");
+  auto refused = RunExperiment(experiment_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find(
+                "per_initializer[0].initializer: \"imagenet\" is not one of this stage's"),
+            std::string::npos)
+      << refused.status();
+}
+
 TEST_F(TransferStageTest, BadOptionsAreRefusedBeforeAnyWork) {
   TransferStage t = ToyStage();
   t.add_initializer()->set_type("test_init_a");
