@@ -59,6 +59,7 @@
 #include "absl/strings/str_split.h"
 #include "core/backbone.h"
 #include "core/csv.h"
+#include "core/eval/json.h"
 #include "core/file_util.h"
 #include "core/fingerprint.h"
 #include "core/head.h"
@@ -81,38 +82,6 @@ PluginSpec WithDefaultType(const PluginSpec& spec, absl::string_view type) {
   PluginSpec out = spec;
   if (out.type().empty()) out.set_type(std::string(type));
   return out;
-}
-
-std::string JsonString(absl::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += absl::StrFormat("\\u%04x", static_cast<int>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
-std::string JsonNumber(double v) {
-  if (!std::isfinite(v)) return "null";
-  return absl::StrFormat("%.10g", v);
 }
 
 // The stage's options as the sub-runs of `initializer` use them: its per_initializer entry
@@ -358,16 +327,16 @@ absl::Status TransferStageRunner::Run(const RunContext& context) {
 
   // task.json: what the evaluate stage needs to know about the task.
   {
-    std::string json = absl::StrCat("{\n  \"task\": ", JsonString(options_.task().type()),
-                                    ",\n  \"dataset\": ", JsonString(task->dataset_name()),
+    std::string json = absl::StrCat("{\n  \"task\": ", JsonQuote(options_.task().type()),
+                                    ",\n  \"dataset\": ", JsonQuote(task->dataset_name()),
                                     ",\n  \"prediction_columns\": [");
     const auto columns = task->PredictionColumns();
     for (size_t i = 0; i < columns.size(); ++i) {
-      absl::StrAppend(&json, i ? ", " : "", JsonString(columns[i]));
+      absl::StrAppend(&json, i ? ", " : "", JsonQuote(columns[i]));
     }
     absl::StrAppend(&json, "]");
     for (const auto& [key, value] : task->Info()) {
-      absl::StrAppend(&json, ",\n  ", JsonString(key), ": ", JsonString(value));
+      absl::StrAppend(&json, ",\n  ", JsonQuote(key), ": ", JsonQuote(value));
     }
     absl::StrAppend(&json, "\n}\n");
     GENESIS_RETURN_IF_ERROR(WriteFileAtomically(context.stage_dir + "/task.json", json));
@@ -546,15 +515,15 @@ absl::Status TransferStageRunner::RunSubRun(const RunContext& context, const Tas
   int64_t positives = 0;
   for (const SampleRef& ref : train) positives += samples[ref.index].label;
   std::string json = absl::StrCat(
-      "{\n  \"subrun\": ", JsonString(run.name),
-      ",\n  \"initializer\": ", JsonString(run.initializer.type()),
-      ",\n  \"fold\": ", run.fold, ",\n  \"fold_name\": ", JsonString(run.fold_name),
+      "{\n  \"subrun\": ", JsonQuote(run.name),
+      ",\n  \"initializer\": ", JsonQuote(run.initializer.type()),
+      ",\n  \"fold\": ", run.fold, ",\n  \"fold_name\": ", JsonQuote(run.fold_name),
       ",\n  \"seed\": ", run.seed, ",\n  \"label_fraction\": ", JsonNumber(run.fraction),
-      ",\n  \"task\": ", JsonString(options_.task().type()),
-      ",\n  \"dataset\": ", JsonString(task.dataset_name()),
-      ",\n  \"backbone\": ", JsonString(WithDefaultType(options_.backbone(), "unet_vgg16").type()),
+      ",\n  \"task\": ", JsonQuote(options_.task().type()),
+      ",\n  \"dataset\": ", JsonQuote(task.dataset_name()),
+      ",\n  \"backbone\": ", JsonQuote(WithDefaultType(options_.backbone(), "unet_vgg16").type()),
       ",\n  \"normalization\": ",
-      JsonString(WithDefaultType(options_.normalization(), "batch_norm").type()),
+      JsonQuote(WithDefaultType(options_.normalization(), "batch_norm").type()),
       ",\n  \"n_train\": ", train.size(), ",\n  \"n_train_positive\": ", positives,
       ",\n  \"n_val\": ", fold.val.size(), ",\n  \"n_test\": ", fold.test.size(),
       ",\n  \"positive_weight\": ", JsonNumber(result.positive_weight),
