@@ -14,7 +14,10 @@ SIZES="${SIZES:-64 224}"
 REF_SLICES="${REF_SLICES:-100}"   # Reference slices per size (~20-40 ms each).
 PYTHON="${PYTHON:-/usr/bin/python3}"
 REFERENCE="${REFERENCE:-$(cd .. && pwd)/shared/reference/mg_reference_2d.py}"
-[[ -f "$REFERENCE" ]] || REFERENCE=/work/shared/reference/mg_reference_2d.py
+if [[ ! -f "$REFERENCE" ]]; then
+  echo "pretext_bench: no reference at $REFERENCE (the shared folder beside the repo); set REFERENCE=path/to/mg_reference_2d.py" >&2
+  exit 2
+fi
 
 bazel build //tools:genesis >&2
 GENESIS="$(bazel info bazel-bin 2>/dev/null)/tools/genesis"
