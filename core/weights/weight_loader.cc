@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "core/eval/json.h"
 #include "core/file_util.h"
 #include "core/status_macros.h"
 #include "glog/logging.h"
@@ -29,36 +30,9 @@ std::string Shape(const at::Tensor& t) {
   return absl::StrCat("[", absl::StrJoin(t.sizes(), ", "), "]");
 }
 
-std::string JsonString(absl::string_view s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppend(&out, "\\u00", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
 std::string JsonList(const std::vector<std::string>& items) {
   std::vector<std::string> quoted;
-  for (const std::string& s : items) quoted.push_back(JsonString(s));
+  for (const std::string& s : items) quoted.push_back(JsonQuote(s));
   return absl::StrCat("[", absl::StrJoin(quoted, ", "), "]");
 }
 
@@ -175,7 +149,7 @@ absl::Status ParseChannelPolicy(absl::string_view field, absl::string_view text,
 
 std::string CoverageReport::ToJson() const {
   return absl::StrCat(
-      "{\n  \"source\": ", JsonString(source), ",\n  \"format\": ", JsonString(format),
+      "{\n  \"source\": ", JsonQuote(source), ",\n  \"format\": ", JsonQuote(format),
       ",\n  \"ok\": ", ok() ? "true" : "false", ",\n  \"loaded\": ", JsonList(loaded),
       ",\n  \"missing\": ", JsonList(missing), ",\n  \"unexpected\": ", JsonList(unexpected),
       ",\n  \"mismatched\": ", JsonList(mismatched), ",\n  \"allowed\": ", JsonList(allowed),
@@ -183,8 +157,8 @@ std::string CoverageReport::ToJson() const {
       ",\n  \"channel_adapted\": ", JsonList(channel_adapted),
       ",\n  \"allow_missing\": ", JsonList(options.allow_missing),
       ",\n  \"allow_unexpected\": ", JsonList(options.allow_unexpected),
-      ",\n  \"strip_prefix\": ", JsonString(options.strip_prefix),
-      ",\n  \"add_prefix\": ", JsonString(options.add_prefix), ",\n  \"channel_policy\": ",
+      ",\n  \"strip_prefix\": ", JsonQuote(options.strip_prefix),
+      ",\n  \"add_prefix\": ", JsonQuote(options.add_prefix), ",\n  \"channel_policy\": ",
       options.channel_policy == ChannelPolicy::kSum ? "\"sum\"" : "\"error\"",
       ",\n  \"counts\": {\"loaded\": ", loaded.size(), ", \"missing\": ", missing.size(),
       ", \"unexpected\": ", unexpected.size(), ", \"mismatched\": ", mismatched.size(),
