@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -400,6 +401,52 @@ absl::StatusOr<std::vector<PathStep>> ParsePath(absl::string_view path) {
   return steps;
 }
 
+// label_fractions=[0.1, 1]: replaces the list (textproto list syntax; [] clears it).
+absl::Status SetRepeatedScalarList(Message* message, const FieldDescriptor* field,
+                                   const std::string& value) {
+  const std::string text = absl::StrCat(field->name(), ": ", value);
+  std::unique_ptr<Message> parsed(message->New());
+  TextFormat::Parser parser;
+  SilentErrors silent;
+  parser.RecordErrorsTo(&silent);
+  if (value.empty() || value.front() != '[' || !parser.ParseFromString(text, parsed.get())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", value, "' is not a list for ", field->name(), ": expected [v1, v2, ...] of ",
+                     ExpectedForm(field), " ([] clears it)"));
+  }
+  message->GetReflection()->ClearField(message, field);
+  message->MergeFrom(*parsed);  // `parsed` holds this field only: appends its elements.
+  return absl::OkStatus();
+}
+
+// label_fractions[1]=0.5 sets element 1; an index equal to the size appends.
+absl::Status SetRepeatedScalarElement(Message* message, const FieldDescriptor* field, int index,
+                                      const std::string& value) {
+  std::unique_ptr<Message> parsed(message->New());
+  TextFormat::Parser parser;
+  SilentErrors silent;
+  parser.RecordErrorsTo(&silent);
+  std::string text = value;
+  const bool quoted = value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+                      value.back() == value.front();
+  if (field->cpp_type() == FieldDescriptor::CPPTYPE_STRING && !quoted) {
+    text = absl::StrCat("\"", absl::CEscape(value), "\"");
+  }
+  if (!parser.ParseFieldValueFromString(text, field, parsed.get())) {
+    return absl::InvalidArgumentError(absl::StrCat("'", value, "' is not a valid value for ",
+                                                   field->name(), ": expected ",
+                                                   ExpectedForm(field)));
+  }
+  const Reflection* r = message->GetReflection();
+  const int size = r->FieldSize(*message, field);
+  message->MergeFrom(*parsed);  // Appended as element `size`.
+  if (index < size) {
+    r->SwapElements(message, field, index, size);
+    r->RemoveLast(message, field);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ApplyAt(Message* message, const std::vector<PathStep>& steps, size_t at,
                      const std::string& value) {
   const PathStep& step = steps[at];
@@ -429,31 +476,40 @@ absl::Status ApplyAt(Message* message, const std::vector<PathStep>& steps, size_
     return absl::InvalidArgumentError(absl::StrCat(d->name(), " has no field '", step.name,
                                                    "'; fields: ", absl::StrJoin(names, ", ")));
   }
+  const bool last = at + 1 == steps.size();
+  const bool scalar = field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE;
+  // A whole repeated scalar list: label_fractions=[0.1, 1] (and =[] clears it).
+  if (field->is_repeated() && scalar && last && step.index < 0) {
+    return SetRepeatedScalarList(message, field, value);
+  }
   if (field->is_repeated() && step.index < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("'", step.name, "' is repeated: give an index, e.g. ", step.name, "[0]"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", step.name, "' is repeated: give an index, e.g. ", step.name, "[0]",
+        scalar ? absl::StrCat(", or a whole list, e.g. ", step.name, "=[1, 2]") : ""));
   }
   if (!field->is_repeated() && step.index >= 0) {
     return absl::InvalidArgumentError(absl::StrCat("'", step.name, "' is not repeated"));
   }
-  if (field->is_repeated() && step.index >= r->FieldSize(*message, field)) {
-    return absl::InvalidArgumentError(absl::StrCat("'", step.name, "[", step.index,
-                                                   "]': only ", r->FieldSize(*message, field),
-                                                   " element(s)"));
+  // An index one past the end appends (a seed, a label fraction, an initializer).
+  const int size = field->is_repeated() ? r->FieldSize(*message, field) : 0;
+  if (field->is_repeated() && step.index > size) {
+    return absl::InvalidArgumentError(absl::StrCat("'", step.name, "[", step.index, "]': only ",
+                                                   size, " element(s); [", size,
+                                                   "] appends one"));
   }
-  const bool last = at + 1 == steps.size();
   if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
     if (last) {
       return absl::InvalidArgumentError(
           absl::StrCat("'", step.name, "' is a message; override one of its fields"));
     }
-    Message* child = field->is_repeated() ? r->MutableRepeatedMessage(message, field, step.index)
-                                          : r->MutableMessage(message, field);
+    Message* child = !field->is_repeated()  ? r->MutableMessage(message, field)
+                     : step.index == size ? r->AddMessage(message, field)
+                                          : r->MutableRepeatedMessage(message, field, step.index);
     return ApplyAt(child, steps, at + 1, value);
   }
   if (!last) return absl::InvalidArgumentError(absl::StrCat("'", step.name, "' is not a message"));
   if (field->is_repeated()) {
-    return absl::InvalidArgumentError("overriding repeated scalar fields is not supported");
+    return SetRepeatedScalarElement(message, field, step.index, value);
   }
   // Strings may be given bare (output_dir=/tmp/x) or quoted (name="a b", with escapes).
   const bool quoted = value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&

@@ -200,6 +200,45 @@ TEST(ConfigTest, OverridesAcceptBareStringsAndNameTheExpectedForm) {
                                        "not a valid value for batch_size: expected an integer"));
 }
 
+// Repeated fields: a whole scalar list, one element, and [size] appending (scalars and
+// messages), so a cut-down run (fewer label fractions, one fold, an added initializer) needs no
+// copy of the experiment file.
+TEST(ConfigTest, OverridesSetListsElementsAndAppend) {
+  ParsedExperiment parsed;
+  ASSERT_TRUE(ParseExperimentText(kGood, "exp.textproto", &parsed).ok());
+  Experiment& e = parsed.experiment;
+  ASSERT_EQ(e.stage_size(), 1);
+  ASSERT_TRUE(ApplyOverride("stage[1].transfer.max_epochs=2", &e).ok());  // Appends a stage.
+  ASSERT_EQ(e.stage_size(), 2);
+  ASSERT_TRUE(ApplyOverride("stage[1].transfer.label_fractions=[0.25, 1]", &e).ok());
+  ASSERT_TRUE(ApplyOverride("stage[1].transfer.label_fractions[2]=0.5", &e).ok());
+  ASSERT_TRUE(ApplyOverride("stage[1].transfer.label_fractions[0]=0.1", &e).ok());
+  ASSERT_TRUE(ApplyOverride("stage[1].transfer.fold=[3]", &e).ok());
+  ASSERT_TRUE(ApplyOverride("stage[1].transfer.initializer[0].type=scratch", &e).ok());
+  ASSERT_TRUE(ApplyOverride("stage[1].transfer.initializer[1].type=\"imagenet\"", &e).ok());
+  const TransferStage& t = e.stage(1).transfer();
+  EXPECT_EQ(t.max_epochs(), 2);
+  EXPECT_THAT(std::vector<double>(t.label_fractions().begin(), t.label_fractions().end()),
+              ::testing::ElementsAre(0.1, 1.0, 0.5));
+  EXPECT_THAT(std::vector<int>(t.fold().begin(), t.fold().end()), ::testing::ElementsAre(3));
+  ASSERT_EQ(t.initializer_size(), 2);
+  EXPECT_EQ(t.initializer(0).type(), "scratch");
+  EXPECT_EQ(t.initializer(1).type(), "imagenet");
+  ASSERT_TRUE(ApplyOverride("stage[1].transfer.fold=[]", &e).ok());
+  EXPECT_EQ(e.stage(1).transfer().fold_size(), 0);
+
+  absl::Status bad = ApplyOverride("stage[1].transfer.label_fractions[5]=1", &e);
+  EXPECT_THAT(bad.message(), HasSubstr("only 3 element(s); [3] appends one"));
+  bad = ApplyOverride("stage[1].transfer.label_fractions=0.5", &e);
+  EXPECT_THAT(bad.message(), HasSubstr("is not a list for label_fractions: expected [v1, v2, "));
+  bad = ApplyOverride("stage[1].transfer.fold=[a]", &e);
+  EXPECT_THAT(bad.message(), HasSubstr("'[a]' is not a list for fold"));
+  bad = ApplyOverride("stage[1].transfer.seeds[0]=x", &e);
+  EXPECT_THAT(bad.message(), HasSubstr("'x' is not a valid value for seeds"));
+  bad = ApplyOverride("stage[1].transfer.initializer.type=x", &e);
+  EXPECT_THAT(bad.message(), HasSubstr("'initializer' is repeated: give an index"));
+}
+
 TEST(ConfigTest, NameCannotEscapeTheRunsFolder) {
   for (const char* name : {"../../escaped", "a/b", "..", "x\\y"}) {
     ParsedExperiment parsed;
