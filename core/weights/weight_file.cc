@@ -93,10 +93,19 @@ absl::StatusOr<at::Tensor> ReadStorage(caffe2::serialize::PyTorchStreamReader& r
 // returns (read once per storage key).
 absl::StatusOr<std::vector<NamedTensor>> BuildTensors(
     const std::string& path, const std::vector<PickledTensor>& pickled,
-    const std::function<absl::StatusOr<at::Tensor>(const PickledTensor&)>& read_storage) {
+    const std::function<absl::StatusOr<at::Tensor>(const PickledTensor&)>& read_storage,
+    const TensorFilter& wanted) {
   std::map<std::string, at::Tensor> storages;  // Views of one storage share it.
   std::vector<NamedTensor> tensors;
   for (const PickledTensor& t : pickled) {
+    if (wanted && !wanted(t.name)) {
+      // Shape and dtype only: a 0-d zero broadcast to the file's sizes, nothing read.
+      at::Tensor stand_in =
+          at::zeros({}, at::TensorOptions().dtype(ScalarTypeOf(t.dtype)))
+              .expand(std::vector<int64_t>(t.sizes.begin(), t.sizes.end()));
+      tensors.push_back({t.name, stand_in, /*has_data=*/false});
+      continue;
+    }
     auto it = storages.find(t.storage_key);
     if (it == storages.end()) {
       GENESIS_ASSIGN_OR_RETURN(at::Tensor storage, read_storage(t));
@@ -112,7 +121,8 @@ absl::StatusOr<std::vector<NamedTensor>> BuildTensors(
   return tensors;
 }
 
-absl::StatusOr<std::vector<NamedTensor>> ReadLegacyStateDict(const std::string& path) {
+absl::StatusOr<std::vector<NamedTensor>> ReadLegacyStateDict(const std::string& path,
+                                                              const TensorFilter& wanted) {
   GENESIS_ASSIGN_OR_RETURN(std::string bytes, ReadFile(path));
   GENESIS_ASSIGN_OR_RETURN(LegacyStateDict legacy, ParseLegacyStateDict(bytes, path));
   try {
@@ -123,7 +133,8 @@ absl::StatusOr<std::vector<NamedTensor>> ReadLegacyStateDict(const std::string& 
               at::empty({t.storage_numel}, at::TensorOptions().dtype(ScalarTypeOf(t.dtype)));
           if (size > 0) std::memcpy(storage.data_ptr(), bytes.data() + offset, size);
           return storage;
-        });
+        },
+        wanted);
   } catch (const c10::Error& e) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": ", e.what_without_backtrace()));
   }
@@ -131,7 +142,8 @@ absl::StatusOr<std::vector<NamedTensor>> ReadLegacyStateDict(const std::string& 
 
 }  // namespace
 
-absl::StatusOr<std::vector<NamedTensor>> ReadStateDictZip(const std::string& path) {
+absl::StatusOr<std::vector<NamedTensor>> ReadStateDictZip(const std::string& path,
+                                                          const TensorFilter& wanted) {
   std::error_code ec;
   const uint64_t file_size = std::filesystem::file_size(path, ec);
   if (ec) return absl::NotFoundError(absl::StrCat(path, ": ", ec.message()));
@@ -148,9 +160,9 @@ absl::StatusOr<std::vector<NamedTensor>> ReadStateDictZip(const std::string& pat
         std::vector<PickledTensor> pickled,
         ParseStateDictPickle(absl::string_view(static_cast<const char*>(pickle.get()), pickle_size),
                              path));
-    return BuildTensors(path, pickled, [&](const PickledTensor& t) {
-      return ReadStorage(reader, path, t, file_size);
-    });
+    return BuildTensors(
+        path, pickled,
+        [&](const PickledTensor& t) { return ReadStorage(reader, path, t, file_size); }, wanted);
   } catch (const c10::Error& e) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": unreadable zip archive: ", e.what_without_backtrace()));
@@ -160,13 +172,13 @@ absl::StatusOr<std::vector<NamedTensor>> ReadStateDictZip(const std::string& pat
   }
 }
 
-absl::StatusOr<WeightFile> ReadWeightFile(const std::string& path) {
+absl::StatusOr<WeightFile> ReadWeightFile(const std::string& path, const TensorFilter& wanted) {
   GENESIS_ASSIGN_OR_RETURN(std::string head, ReadPrefix(path, 4));
   if (head.size() >= 2 && static_cast<unsigned char>(head[0]) == 0x80) {
     WeightFile file;
     file.path = path;
     file.format = "legacy_state_dict";
-    auto tensors = ReadLegacyStateDict(path);
+    auto tensors = ReadLegacyStateDict(path, wanted);
     if (!tensors.ok()) {
       return absl::Status(
           tensors.status().code(),
@@ -193,7 +205,7 @@ absl::StatusOr<WeightFile> ReadWeightFile(const std::string& path) {
   WeightFile file;
   file.path = path;
   file.format = "state_dict";
-  GENESIS_ASSIGN_OR_RETURN(file.tensors, ReadStateDictZip(path));
+  GENESIS_ASSIGN_OR_RETURN(file.tensors, ReadStateDictZip(path, wanted));
   return file;
 }
 

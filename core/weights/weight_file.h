@@ -21,6 +21,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,16 @@ namespace genesis {
 
 struct NamedTensor {
   std::string name;
-  at::Tensor tensor;  // CPU, owning its memory.
+  // CPU, owning its memory -- or, for a tensor a TensorFilter declined, a zero-strided stand-in
+  // with the file's shape and dtype whose values were never read (has_data false).
+  at::Tensor tensor;
+  bool has_data = true;
 };
+
+// Which file tensors (by their name in the file) a reader must read the values of; the others
+// keep only name, shape and dtype. Empty = all. Used to skip the 480 MB classifier of a
+// torchvision vgg16_bn.pth when only its 58 MB of features are loaded.
+using TensorFilter = std::function<bool(const std::string& name)>;
 
 struct WeightFile {
   std::string path;
@@ -40,11 +49,14 @@ struct WeightFile {
   std::vector<NamedTensor> tensors;  // In file order.
 };
 
-// Detects the format of `path` and reads every tensor.
-absl::StatusOr<WeightFile> ReadWeightFile(const std::string& path);
+// Detects the format of `path` and reads every tensor (the values of those `wanted` accepts;
+// TorchScript files are always read whole).
+absl::StatusOr<WeightFile> ReadWeightFile(const std::string& path,
+                                          const TensorFilter& wanted = {});
 
 // The zip-format state_dict reader alone.
-absl::StatusOr<std::vector<NamedTensor>> ReadStateDictZip(const std::string& path);
+absl::StatusOr<std::vector<NamedTensor>> ReadStateDictZip(const std::string& path,
+                                                          const TensorFilter& wanted = {});
 
 // The TorchScript reader alone (torchscript_file.cc, the only user of torch/script.h): a
 // TorchScript module's parameters and buffers, or a Genesis checkpoint's model.

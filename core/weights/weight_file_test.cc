@@ -112,6 +112,29 @@ TEST_P(EveryDtypeTest, ReadsEveryDtypeStridesOffsetsAndSharedStorages) {
 
 INSTANTIATE_TEST_SUITE_P(Formats, EveryDtypeTest, ::testing::Values("dtypes.pth", "legacy.pth"));
 
+// A filter reads only the values it accepts; the rest keep name, shape and dtype (the loader
+// skips a torchvision classifier this way). Views of one storage stay right when only some of
+// them are wanted.
+TEST_P(EveryDtypeTest, FilterReadsOnlyWantedValues) {
+  auto file = ReadWeightFile(Path(GetParam()), [](const std::string& name) {
+    return name == "offset" || name == "f64";
+  });
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_EQ(file->tensors.size(), 15u);
+  for (const NamedTensor& n : file->tensors) {
+    const bool wanted = n.name == "offset" || n.name == "f64";
+    EXPECT_EQ(n.has_data, wanted) << n.name;
+    if (n.name == "offset") EXPECT_TRUE(at::equal(n.tensor, at::arange(3, 7, at::kFloat)));
+    if (n.name == "f64") EXPECT_TRUE(at::equal(n.tensor, at::arange(4, at::kDouble) / 3));
+    if (n.name == "transposed") {
+      EXPECT_EQ(n.tensor.sizes(), (std::vector<int64_t>{4, 3}));
+      EXPECT_EQ(n.tensor.scalar_type(), at::kFloat);
+    }
+    if (n.name == "u8") EXPECT_EQ(n.tensor.scalar_type(), at::kByte);
+    if (n.name == "empty") EXPECT_EQ(n.tensor.sizes(), (std::vector<int64_t>{0, 3}));
+  }
+}
+
 TEST_F(WeightFileTest, TruncatedLegacyFilesFailWithHowToResave) {
   auto bytes = ReadFile(Path("legacy.pth"));
   ASSERT_TRUE(bytes.ok());

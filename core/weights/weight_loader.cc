@@ -4,6 +4,7 @@
 #include <torch/utils.h>
 
 #include <map>
+#include <set>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -56,6 +57,12 @@ std::string FirstConvName(torch::nn::Module& module) {
   return "";
 }
 
+// A file tensor's name as the model would call it (strip_prefix, then add_prefix).
+std::string Renamed(absl::string_view name, const WeightLoadOptions& options) {
+  if (!options.strip_prefix.empty()) absl::ConsumePrefix(&name, options.strip_prefix);
+  return absl::StrCat(options.add_prefix, name);
+}
+
 // Plans the load and returns, per module name, the tensor to copy in (after renaming and the
 // channel policy).
 CoverageReport Plan(torch::nn::Module& module, const WeightFile& file,
@@ -67,9 +74,7 @@ CoverageReport Plan(torch::nn::Module& module, const WeightFile& file,
   std::map<std::string, at::Tensor> by_name;
   std::vector<std::string> file_order;
   for (const NamedTensor& t : file.tensors) {
-    absl::string_view name = t.name;
-    if (!options.strip_prefix.empty()) absl::ConsumePrefix(&name, options.strip_prefix);
-    std::string renamed = absl::StrCat(options.add_prefix, name);
+    std::string renamed = Renamed(t.name, options);
     if (by_name.emplace(renamed, t.tensor).second) {
       file_order.push_back(renamed);
     } else {  // Two file tensors under one name (after renaming): never pick one silently.
@@ -187,7 +192,14 @@ CoverageReport PlanWeightLoad(torch::nn::Module& module, const WeightFile& file,
 absl::Status LoadWeightsIntoModule(torch::nn::Module& module, const std::string& path,
                                    const WeightLoadOptions& options, const std::string& report_path,
                                    CoverageReport* report_out) {
-  GENESIS_ASSIGN_OR_RETURN(WeightFile file, ReadWeightFile(path));
+  // Only the values of tensors the module has are read; the rest (a torchvision classifier,
+  // a checkpoint's decoder) are listed by name and shape for the report.
+  std::set<std::string> needed;
+  for (const auto& [name, target] : ModuleTensors(module)) needed.insert(name);
+  GENESIS_ASSIGN_OR_RETURN(WeightFile file,
+                           ReadWeightFile(path, [&](const std::string& name) {
+                             return needed.count(Renamed(name, options)) > 0;
+                           }));
   std::map<std::string, at::Tensor> copies;
   CoverageReport report = Plan(module, file, options, &copies);
   if (report_out != nullptr) *report_out = report;
