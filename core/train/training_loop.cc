@@ -17,6 +17,7 @@
 #include <numeric>
 #include <optional>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/distributed/data_parallel.h"
@@ -403,6 +404,16 @@ absl::StatusOr<LoopResult> Loop::Run() {
   return result;
 }
 
+// What to change for LibTorch errors a config can cause (the message alone names a tensor).
+std::string TrainingErrorHint(absl::string_view what) {
+  if (absl::StrContains(what, "Expected more than 1 value per channel when training")) {
+    return " (a batch-norm layer saw one value per channel: a batch of one image -- the last "
+           "batch of an epoch -- reached it at 1x1; use a larger image_size, a batch_size that "
+           "leaves no remainder of one, or instance/group normalization)";
+  }
+  return "";
+}
+
 }  // namespace
 
 std::vector<std::vector<int64_t>> Batches(const std::vector<int64_t>& order, int64_t batch_size,
@@ -444,7 +455,8 @@ absl::StatusOr<LoopResult> RunTrainingLoop(const LoopOptions& options, TrainingP
     return loop.Run();
   } catch (const c10::Error& e) {
     return absl::InternalError(
-        absl::StrCat("training in ", options.output_dir, ": ", e.what_without_backtrace()));
+        absl::StrCat("training in ", options.output_dir, ": ", e.what_without_backtrace(),
+                     TrainingErrorHint(e.what_without_backtrace())));
   }
 }
 
