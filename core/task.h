@@ -102,6 +102,9 @@ class Task {
   virtual absl::StatusOr<std::vector<TaskFold>> Folds(uint64_t seed) const = 0;
   // Side of the square images Load produces.
   virtual int64_t image_size() const = 0;
+  // Unaugmented views of a validation or test sample: SampleRef copies 0 .. N-1 (e.g. LUNA16's
+  // three orthogonal planes). Its score is the mean probability over them.
+  virtual int32_t evaluation_views() const { return 1; }
   // The grey image of `ref` in [0, 1], image_size() x image_size(). Thread-safe.
   virtual absl::Status Load(const SampleRef& ref, const Augmentation& augmentation,
                             Image* image) const = 0;

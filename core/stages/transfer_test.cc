@@ -21,6 +21,7 @@
 #include "core/random.h"
 #include "core/runner.h"
 #include "core/stages/transfer_test.pb.h"
+#include "core/status_macros.h"
 #include "core/task.h"
 #include "core/train/classifier_trainer.h"
 #include "gtest/gtest.h"
@@ -373,6 +374,86 @@ TEST(FineTuningTest, ResumesBitIdenticallyAfterACrash) {
   EXPECT_EQ(resumed->test_scores, straight->test_scores);  // Bit-identical.
   EXPECT_EQ(*ReadFile((root / "straight" / "classifier_state_dict.pt").string()),
             *ReadFile((root / "crashed" / "classifier_state_dict.pt").string()));
+}
+
+// A ToyTask whose test samples (fold 0: even groups) have a second view, a half-white image. mode 0: scored on view 0; mode 1: scored on that second view
+// only; mode 2: evaluation_views() = 2, scored on both.
+class TwoViewTask : public ToyTask {
+ public:
+  TwoViewTask(const ToyTaskOptions& options, int mode) : ToyTask(options), mode_(mode) {}
+  int32_t evaluation_views() const override { return mode_ == 2 ? 2 : 1; }
+  absl::Status Load(const SampleRef& ref, const Augmentation& augmentation,
+                    Image* image) const override {
+    GENESIS_RETURN_IF_ERROR(ToyTask::Load({ref.index, 0}, augmentation, image));
+    const std::string& group = samples()[ref.index].group;
+    const bool test = (group.back() - '0') % 2 == 0;  // "patient<g>", g < 10.
+    if (test && (mode_ == 1 || (mode_ == 2 && ref.copy == 1))) {
+      Image other(kSide, kSide);
+      for (int y = 0; y < kSide; ++y) {
+        for (int x = 0; x < kSide; ++x) other.at(x, y) = x < kSide / 2 ? 1.0f : 0.0f;
+      }
+      *image = other;
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  int mode_;
+};
+
+// Validation and test scores are the mean probability over Task::evaluation_views() views
+// (LUNA16 averages a candidate's planes). Only test images differ between the three runs, so
+// training and the checkpoint validation picks are identical, and the two-view score is the
+// mean of the single-view scores.
+TEST(FineTuningTest, ScoresAverageTheTasksEvaluationViews) {
+  at::set_num_threads(1);
+  ToyTaskOptions options;
+  options.set_groups(8);
+  PluginSpec norm_spec;
+  norm_spec.set_type("batch_norm");
+  auto norm = *Registry<NormalizationLayer>::Get().Create(norm_spec);  // Outlives the nets.
+  std::vector<std::vector<float>> scores;
+  for (int mode = 0; mode < 3; ++mode) {
+    TwoViewTask task(options, mode);
+    ASSERT_TRUE(task.List().ok());
+    auto folds = task.Folds(1);
+    ASSERT_TRUE(folds.ok());
+    TransferStage stage = ToyStage();
+    stage.set_max_epochs(4);
+    stage.set_batch_size(8);
+    auto backbone = *Registry<Backbone>::Get().Create(stage.backbone());
+    BackboneConfig config;
+    config.in_channels = 1;
+    config.norm = norm.get();
+    torch::manual_seed(3);
+    ClassifierJob job;
+    job.config = stage;
+    job.net = *backbone->Build(config);
+    job.head = *(*Registry<Head>::Get().Create(stage.head()))->Make(job.net->encoder_channels());
+    job.task = &task;
+    job.train = (*folds)[0].train;
+    job.val = (*folds)[0].val;
+    job.test = (*folds)[0].test;
+    job.output_dir =
+        (fs::path(::testing::TempDir()) / absl::StrCat("views_", mode)).string();
+    fs::remove_all(job.output_dir);
+    job.seed = 11;
+    auto result = RunFineTuning(job);
+    ASSERT_TRUE(result.ok()) << result.status();
+    scores.push_back(result->test_scores);
+  }
+  ASSERT_EQ(scores[0].size(), scores[2].size());
+  ASSERT_FALSE(scores[0].empty());
+  double differs = 0.0;
+  for (size_t i = 0; i < scores[0].size(); ++i) {
+    // Float scores near 0.45: 1e-7 is a few ulp.
+    EXPECT_NEAR(scores[2][i], 0.5 * (scores[0][i] + scores[1][i]), 1e-7) << i;
+    differs = std::max(differs, std::abs(double{scores[0][i]} - scores[1][i]));
+  }
+  // The views must score apart by far more than the tolerance (the tiny net barely reacts:
+  // ~1e-5 here), or the check above would hold for any averaging.
+  EXPECT_GT(differs, 2e-6) << ::testing::PrintToString(scores[0]) << "\n"
+                           << ::testing::PrintToString(scores[1]);
 }
 
 }  // namespace

@@ -127,28 +127,38 @@ class FineTuningProblem : public TrainingProblem {
     std::vector<int> labels;
     double loss = 0.0;
   };
-  // Sigmoid scores of `indices` (no augmentation), in order, and their mean BCE.
+  // Scores of `indices` (no augmentation), in order: the mean sigmoid probability over each
+  // sample's Task::evaluation_views() views; loss = the mean BCE over every view scored.
   absl::StatusOr<Scored> Score(const std::vector<int64_t>& indices) {
+    const int64_t views = std::max<int32_t>(1, job_.task->evaluation_views());
+    // Item k is view k % views of sample indices[k / views].
+    std::vector<int64_t> items(indices.size() * views);
+    std::iota(items.begin(), items.end(), 0);
     Scored out;
-    out.scores.reserve(indices.size());
+    out.scores.assign(indices.size(), 0.0f);
+    out.labels.reserve(indices.size());
+    for (int64_t index : indices) out.labels.push_back(job_.task->samples()[index].label);
     double loss_sum = 0.0;
+    std::vector<double> sums(indices.size(), 0.0);
+    int64_t next = 0;  // Items are delivered in order.
     GENESIS_RETURN_IF_ERROR(ForEachBatch(
-        indices, options_,
-        [this](int64_t index, Image& input, Image& target) {
-          return MakeSample(SampleRef{index, 0}, Augmentation(), input, target);
+        items, options_,
+        [this, &indices, views](int64_t item, Image& input, Image& target) {
+          const SampleRef ref{indices[item / views], static_cast<int32_t>(item % views)};
+          return MakeSample(ref, Augmentation(), input, target);
         },
         [&](const Batch&, const at::Tensor& input, const at::Tensor& target) {
           at::Tensor logits = classifier_->forward(input);
           loss_sum += BceLoss(logits, target, torch::kSum).item<double>();
           at::Tensor p = torch::sigmoid(logits).reshape({-1}).to(torch::kCPU).contiguous();
-          at::Tensor t = target.reshape({-1}).to(torch::kCPU).contiguous();
-          for (int64_t i = 0; i < p.size(0); ++i) {
-            out.scores.push_back(p[i].item<float>());
-            out.labels.push_back(t[i].item<float>() > 0.5f ? 1 : 0);
-          }
+          const float* values = p.data_ptr<float>();
+          for (int64_t i = 0; i < p.size(0); ++i, ++next) sums[next / views] += values[i];
           return absl::OkStatus();
         }));
-    out.loss = indices.empty() ? 0.0 : loss_sum / static_cast<double>(indices.size());
+    for (size_t i = 0; i < indices.size(); ++i) {
+      out.scores[i] = static_cast<float>(sums[i] / static_cast<double>(views));
+    }
+    out.loss = items.empty() ? 0.0 : loss_sum / static_cast<double>(items.size());
     return out;
   }
   Classifier& classifier() { return *classifier_; }

@@ -15,12 +15,12 @@
 // copy) with copy = a * V + view: negatives a = 0 only (V items), positives a = 0 ..
 // positive_copies-1 (default 8 x V items), where a = 0 is the original view and a >= 1 an
 // augmented one (zoom, rotation, translation, flips; luna16_patch.h). Validation and test
-// samples use copy 0 = view 0 (the axial plane) unaugmented; copies 0..V-1 of a kept candidate
-// are its unaugmented views, for callers that average a candidate's views.
+// samples are scored on their unaugmented views, copies 0..V-1, averaged by the fine-tuning
+// (evaluation "average_views", Task::evaluation_views() = V), or on view 0 alone ("first_view").
 //
 // Negatives are down-sampled per subset (negative_fraction, negative_seed); train and val use
 // the kept ones, test too unless downsample_test is false (then every candidate of the test
-// pair is a sample, the extra negatives with copy 0 only).
+// pair is a sample, the extra negatives with their unaugmented views only).
 //
 // Folds: one per test-subset group (default the pairs 0-1 ... 8-9); train = the other
 // subsets' scans minus a seeded val_fraction of them (validation).
@@ -235,6 +235,11 @@ class Luna16Task : public Task {
           absl::StrCat("val_fraction: must be in [0, 1), got ", o.val_fraction()));
     }
     GENESIS_RETURN_IF_ERROR(ParseFoldSubsets(o).status());
+    if (o.evaluation() != "average_views" && o.evaluation() != "first_view") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "evaluation: expected \"average_views\" or \"first_view\", got \"", o.evaluation(),
+          "\""));
+    }
     if (o.cache_pixel_type() != "float32" && o.cache_pixel_type() != "uint16") {
       return absl::InvalidArgumentError(absl::StrCat(
           "cache_pixel_type: expected \"float32\" or \"uint16\", got \"", o.cache_pixel_type(),
@@ -272,6 +277,9 @@ class Luna16Task : public Task {
   }
   absl::StatusOr<std::vector<TaskFold>> Folds(uint64_t seed) const override;
   int64_t image_size() const override { return options_.size(); }
+  int32_t evaluation_views() const override {
+    return options_.evaluation() == "average_views" ? views_ : 1;
+  }
   absl::Status Load(const SampleRef& ref, const Augmentation& augmentation,
                     Image* image) const override;
   std::string dataset_name() const override { return options_.dataset_name(); }
@@ -300,9 +308,10 @@ class Luna16Task : public Task {
   absl::Status ListSeries();
   absl::Status ReadCandidates(std::map<std::string, int64_t>* missing);
   void DownsampleNegatives();
-  // Copies cached for sample i (kept: its training copies; test-only negatives: copy 0).
+  // Copies cached for sample i (kept: its training copies; test-only negatives: the views
+  // they are scored on).
   int32_t CachedCopies(int64_t i) const {
-    if (!candidates_[i].kept) return 1;
+    if (!candidates_[i].kept) return evaluation_views();
     return views_ * (samples_[i].label == 1 ? options_.positive_copies() : 1);
   }
   std::string CacheKey() const;

@@ -2,6 +2,7 @@
 // 10 subsets x 1-2 small scans, anisotropic, some oblique, candidates near the border): folds,
 // copies, negative down-sampling, patches equal to an independent numpy reference, cache
 // reuse and rebuild, determinism, bad input.
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -224,11 +225,33 @@ TEST(Luna16TaskTest, DownsampleTestFalseTestsEveryCandidate) {
     for (int64_t i : fold.val) EXPECT_TRUE(kept.count(task->samples()[i].id));
   }
   EXPECT_EQ(tested, 150u);
-  // Test-only negatives are cached with their test view.
+  // Test-only negatives are cached with the views they are scored on: all three planes
+  // (evaluation "average_views", the default), or the axial one ("first_view").
+  EXPECT_EQ(task->evaluation_views(), 3);
   const TaskContext context = Context("cache_all_test");
   ASSERT_TRUE(task->Prepare(context).ok());
   Image image;
-  for (int64_t i = 0; i < 150; ++i) ASSERT_TRUE(task->Load({i, 0}, {}, &image).ok());
+  for (int64_t i = 0; i < 150; ++i) {
+    for (int32_t view = 0; view < 3; ++view) {
+      ASSERT_TRUE(task->Load({i, view}, {}, &image).ok()) << i << " view " << view;
+    }
+  }
+  o.set_evaluation("first_view");
+  auto first = Listed(o);
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->evaluation_views(), 1);
+  ASSERT_TRUE(first->Prepare(Context("cache_first_view")).ok());
+  const TaskSample& negative = *std::find_if(
+      first->samples().begin(), first->samples().end(),
+      [&](const TaskSample& s) { return s.label == 0 && kept.count(s.id) == 0; });
+  const int64_t index = &negative - first->samples().data();
+  EXPECT_TRUE(first->Load({index, 0}, {}, &image).ok());
+  EXPECT_FALSE(first->Load({index, 1}, {}, &image).ok());  // Only its scored view is cached.
+  o.set_evaluation("mean");
+  const absl::Status refused = Registry<Task>::Get().Create("luna16", o).status();
+  EXPECT_TRUE(absl::StrContains(refused.message(),
+                                "evaluation: expected \"average_views\" or \"first_view\""))
+      << refused;
 }
 
 // Windowed reference planes (numpy) of a sample.
