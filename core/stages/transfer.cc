@@ -42,6 +42,7 @@
 // the fold's training groups in a seeded random order, the first ceil(f * groups) of them, so
 // a smaller fraction is a subset of a larger one. Validation and test sets are never reduced.
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <algorithm>
 #include <cmath>
@@ -530,7 +531,9 @@ absl::Status TransferStageRunner::RunSubRun(const RunContext& context, const Tas
       ",\n  \"epochs\": ", result.epochs_completed, ",\n  \"best_epoch\": ", result.best_epoch,
       ",\n  \"best_val_auc\": ", JsonNumber(result.best_val_auc),
       ",\n  \"early_stopped\": ", result.early_stopped ? "true" : "false",
-      ",\n  \"images_per_s\": ", JsonNumber(result.last_epoch_images_per_s), "\n}\n");
+      ",\n  \"images_per_s\": ", JsonNumber(result.last_epoch_images_per_s),
+      ",\n  \"device\": ", JsonQuote(context.device),
+      ",\n  \"libtorch_version\": ", JsonQuote(TORCH_VERSION), "\n}\n");
   GENESIS_RETURN_IF_ERROR(WriteFileAtomically(dir + "/subrun.json", json));
   GENESIS_RETURN_IF_ERROR(WriteFileAtomically(dir + "/.done", marker));
   LOG(INFO) << absl::StrFormat("transfer: %s done: best epoch %d, val AUC %.4f", run.name,
