@@ -13,9 +13,11 @@ GENESIS="$R/tools/genesis"
 W="$TEST_TMPDIR/demo"
 rm -rf "$W"
 mkdir -p "$W"
-if [ -z "${GENESIS_TEST_DATA:-}" ] || [ ! -d "$GENESIS_TEST_DATA" ]; then
-  echo "demo_test: GENESIS_TEST_DATA is not set (tools/test.sh sets it; or export" \
-       "GENESIS_TEST_DATA=\$(bash tools/fetch_test_data.sh | tail -n1))" >&2
+if [ -z "${GENESIS_TEST_DATA:-}" ]; then
+  GENESIS_TEST_DATA="$TEST_SRCDIR/genesis_test_data"  # third_party/test_data.bzl
+fi
+if [ ! -e "$GENESIS_TEST_DATA/pydicom/CT_small.dcm" ]; then
+  echo "demo_test: no test scans in $GENESIS_TEST_DATA (tools/fetch_test_data.sh)" >&2
   exit 1
 fi
 cd "$W"

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
@@ -13,7 +14,12 @@ namespace reader_testing {
 
 std::string TestDataDir() {
   const char* dir = std::getenv("GENESIS_TEST_DATA");
-  return dir == nullptr ? "" : dir;
+  if (dir != nullptr && *dir != '\0') return dir;
+  // Plain `bazel test`: the @genesis_test_data repository (third_party/test_data.bzl).
+  const char* runfiles = std::getenv("TEST_SRCDIR");
+  if (runfiles == nullptr) return "";
+  const std::string fetched = absl::StrCat(runfiles, "/genesis_test_data");
+  return std::filesystem::exists(fetched + "/pydicom/CT_small.dcm") ? fetched : "";
 }
 
 std::string FixtureDir() {

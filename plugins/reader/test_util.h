@@ -13,7 +13,9 @@
 namespace genesis {
 namespace reader_testing {
 
-// $GENESIS_TEST_DATA or "" when unset.
+// The real-scan cache: $GENESIS_TEST_DATA when set (tools/test.sh), else the
+// @genesis_test_data repository in the test's runfiles (plain `bazel test`; tests list
+// "@genesis_test_data//:files" in data, which :test_util does); "" when neither exists.
 std::string TestDataDir();
 // Runs make_reader_fixtures.py once per process into $TEST_TMPDIR; "" on failure.
 std::string FixtureDir();
@@ -29,12 +31,13 @@ Stats VoxelStats(const Volume& volume);
 }  // namespace genesis
 
 // Declares `std::string var` = the real-scan cache, failing the test (never skipping) when
-// GENESIS_TEST_DATA is unset.
+// there is none.
 #define GENESIS_REQUIRE_TEST_DATA(var)                                                          \
   const std::string var = ::genesis::reader_testing::TestDataDir();                             \
   ASSERT_FALSE(var.empty())                                                                     \
-      << "GENESIS_TEST_DATA is unset: run `export GENESIS_TEST_DATA=$(tools/fetch_test_data.sh" \
-         " | tail -1)` before bazel test (.bazelrc passes it through)"
+      << "no real test scans: GENESIS_TEST_DATA is unset and @genesis_test_data is not in the " \
+         "runfiles (add it to the test's data, or export GENESIS_TEST_DATA=$(tools/"         \
+         "fetch_test_data.sh | tail -1))"
 
 // Declares `std::string var` = the generated fixture folder, failing the test if generation
 // failed.
