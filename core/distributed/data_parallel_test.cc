@@ -10,7 +10,10 @@
 
 #include <torch/torch.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <optional>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -98,6 +101,43 @@ TEST(DataParallelWorker, Train) {
                       /*perturb=*/config->rank != 0);
   ASSERT_TRUE((*parallel)->Barrier().ok());
   if (config->rank == 0) torch::save(params, out);
+
+  // Small exchanges besides gradients.
+  std::string text = config->rank == 0 ? "rank 0's run folder" : "";
+  ASSERT_TRUE((*parallel)->BroadcastString(text).ok());
+  EXPECT_EQ(text, "rank 0's run folder");
+  std::vector<double> values = {config->rank + 0.5, -1.0};
+  ASSERT_TRUE((*parallel)->BroadcastValues(values).ok());
+  EXPECT_EQ(values, (std::vector<double>{0.5, -1.0}));
+  auto gathered = (*parallel)->AllGather(10 * config->rank + 1);
+  ASSERT_TRUE(gathered.ok()) << gathered.status();
+  EXPECT_EQ(*gathered, (std::vector<int64_t>{1, 11}));
+  // Store keys: a wait longer than nothing, then a published failure ends the other's wait.
+  if (config->rank == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    ASSERT_TRUE((*parallel)->Publish("decision", "run").ok());
+    auto wait = (*parallel)->WaitFor("never published");
+    ASSERT_EQ(wait.status().code(), absl::StatusCode::kAborted) << wait.status();
+    EXPECT_NE(wait.status().message().find("rank 1: cannot read the cache"), std::string::npos)
+        << wait.status();
+    ASSERT_TRUE((*parallel)->Barrier().ok());
+  } else {
+    auto decision = (*parallel)->WaitFor("decision");
+    ASSERT_TRUE(decision.ok()) << decision.status();
+    EXPECT_EQ(*decision, "run");
+    ASSERT_TRUE((*parallel)->PublishFailure("cannot read the cache").ok());
+    ASSERT_TRUE((*parallel)->Barrier().ok());
+    // Rank 0 leaves (its store goes down): reads fail instead of hanging.
+    absl::StatusOr<std::optional<std::string>> lookup;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    do {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      lookup = (*parallel)->Lookup("after rank 0 left");
+    } while (lookup.ok() && std::chrono::steady_clock::now() < deadline);
+    EXPECT_EQ(lookup.status().code(), absl::StatusCode::kUnavailable) << lookup.status();
+    auto orphan = (*parallel)->WaitFor("after rank 0 left");
+    EXPECT_EQ(orphan.status().code(), absl::StatusCode::kUnavailable) << orphan.status();
+  }
 }
 
 TEST(DataParallelTest, TwoProcessesMatchOneProcess) {
@@ -148,6 +188,28 @@ TEST(DataParallelTest, TwoProcessesMatchOneProcess) {
   torch::manual_seed(7);
   Net fresh;
   EXPECT_FALSE(torch::allclose(fresh->parameters()[0], single[0]));
+}
+
+// Why a process shares one connection (DataParallel::Current): rank 0's store owns MASTER_PORT,
+// so connecting again while the first connection lives fails.
+TEST(DataParallelTest, ASecondConnectionOnTheSamePortFails) {
+  DistributedConfig config;
+  config.master_port = FreePort();
+  config.timeout_seconds = 5;
+  auto first = DataParallel::Connect(config);
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = DataParallel::Connect(config);
+  EXPECT_FALSE(second.ok());
+  // The one connection is shared instead.
+  EXPECT_EQ(DataParallel::Current(), nullptr);
+  (*first)->MakeCurrent();
+  std::unique_ptr<DataParallel> owner;
+  auto shared = DataParallel::CurrentOrConnect(config, &owner);
+  ASSERT_TRUE(shared.ok()) << shared.status();
+  EXPECT_EQ(*shared, first->get());
+  EXPECT_EQ(owner, nullptr);
+  first->reset();
+  EXPECT_EQ(DataParallel::Current(), nullptr);
 }
 
 TEST(DataParallelTest, ConfigFromEnvironment) {

@@ -216,14 +216,17 @@ absl::StatusOr<LoopResult> Loop::Run() {
   SetLearningRate(*optimizer, schedule.lr());
 
   GENESIS_ASSIGN_OR_RETURN(const DistributedConfig distributed, DistributedConfigFromEnv());
-  std::unique_ptr<DataParallel> parallel;
+  DataParallel* parallel = nullptr;
+  std::unique_ptr<DataParallel> own_connection;  // Only outside `genesis run` (tests, benches).
   if (distributed.world_size > 1) {
     if (o_.batch_size % distributed.world_size != 0) {
       return absl::InvalidArgumentError(
           absl::StrCat("batch_size: must be a multiple of WORLD_SIZE (", distributed.world_size,
                        ") for data-parallel training, got ", o_.batch_size));
     }
-    GENESIS_ASSIGN_OR_RETURN(parallel, DataParallel::Connect(distributed));
+    // The run's connection (core/runner.cc): connecting again on MASTER_PORT would fail.
+    GENESIS_ASSIGN_OR_RETURN(parallel,
+                             DataParallel::CurrentOrConnect(distributed, &own_connection));
     GENESIS_RETURN_IF_ERROR(parallel->BroadcastParameters(model));
     LOG(INFO) << "data parallel: rank " << distributed.rank << " of " << distributed.world_size;
   }
