@@ -11,9 +11,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "core/file_util.h"
 #include "core/status_macros.h"
 #include "glog/logging.h"
@@ -33,6 +36,22 @@ std::string HostName() {
   char host[256] = {0};
   if (gethostname(host, sizeof(host) - 1) != 0) return "unknown-host";
   return host;
+}
+
+// "pid 1234 on host node7, started 2026-01-02 03:04:05 +0000, rank 0 of 2, shard 0 of 1"
+// from the lock file's "key: value" lines.
+std::string DescribeHolder(const std::string& text) {
+  std::string pid, host, started, role;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(line, absl::MaxSplits(": ", 1));
+    if (kv.first == "pid") pid = std::string(kv.second);
+    if (kv.first == "host") host = std::string(kv.second);
+    if (kv.first == "started") started = std::string(kv.second);
+    if (kv.first == "role") role = std::string(kv.second);
+  }
+  if (pid.empty()) return "holder unknown: its lock file is empty";
+  return absl::StrCat("pid ", pid, " on host ", host, ", started ", started, ", ", role);
 }
 
 std::string RandomNonce() {
@@ -66,6 +85,43 @@ absl::Status CompareWithRankZero(const std::string& run_dir, const std::string& 
 }
 
 }  // namespace
+
+std::string RunLockName(int rank, int shard_index) {
+  std::string name = ".lock";
+  if (shard_index > 0) absl::StrAppend(&name, ".shard", shard_index);
+  if (rank > 0) absl::StrAppend(&name, ".rank", rank);
+  return name;
+}
+
+absl::StatusOr<FileLock> LockRunFolder(const std::string& run_dir,
+                                       const DistributedConfig& distributed, int shard_index,
+                                       int shard_count) {
+  const std::string path = absl::StrCat(run_dir, "/", RunLockName(distributed.rank, shard_index));
+  absl::StatusOr<FileLock> lock = FileLock::TryAcquire(path);
+  if (lock.ok()) {
+    const std::string holder = absl::StrCat(
+        "pid: ", getpid(), "\nhost: ", HostName(),
+        "\nstarted: ", absl::FormatTime("%Y-%m-%d %H:%M:%S %z", absl::Now(), absl::LocalTimeZone()),
+        "\nrole: rank ", distributed.rank, " of ", distributed.world_size, ", shard ", shard_index,
+        " of ", shard_count, "\n");
+    // The lock works without it; the holder's details only make a refusal more helpful.
+    if (absl::Status wrote = lock->Write(holder); !wrote.ok()) {
+      LOG(WARNING) << "cannot record this run as the holder of " << path << ": " << wrote;
+    }
+    return lock;
+  }
+  if (lock.status().code() != absl::StatusCode::kUnavailable) return lock.status();
+  // The holder writes its details right after locking: give it a moment.
+  std::string holder;
+  for (int attempt = 0; attempt < 10 && holder.empty(); ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    holder = ReadFile(path).value_or("");
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      run_dir, " is in use by another `genesis run` (", DescribeHolder(holder), "; lock ", path,
+      "). Two runs on one folder would overwrite each other's outputs: wait for it to end, stop "
+      "it, or give this run another output_dir"));
+}
 
 absl::Status CheckSharedRunFolder(DataParallel& parallel, const std::string& run_dir) {
   const int rank = parallel.rank();

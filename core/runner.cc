@@ -166,7 +166,8 @@ absl::Status PrepareStageFolder(const RunContext& context, const StageRunner& ru
   return WriteFileAtomically(started_marker.string(), marker);
 }
 
-// Runs every stage in order (the body of RunExperiment, once the ranks are connected).
+// Runs every stage in order (the body of RunExperiment, once the folder is locked and the
+// ranks are connected).
 absl::StatusOr<RunSummary> RunStages(const Experiment& resolved, const RunOptions& options,
                                      const fs::path& run_dir, int threads, int rank,
                                      DataParallel* parallel) {
@@ -311,6 +312,10 @@ absl::StatusOr<RunSummary> RunExperiment(const Experiment& resolved, const RunOp
     return absl::PermissionDeniedError(
         absl::StrCat(run_dir.string(), ": cannot create output folder: ", ec.message()));
   }
+  // Before anything is written: a folder another `genesis run` is using stays untouched.
+  GENESIS_ASSIGN_OR_RETURN(
+      FileLock lock,
+      LockRunFolder(run_dir.string(), distributed, options.shard_index, options.shard_count));
   std::string log_name = "genesis.log";
   if (!owner) log_name = absl::StrCat("genesis.rank", distributed.rank, ".log");
   if (options.shard_count > 1 && options.shard_index > 0) {

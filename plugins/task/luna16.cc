@@ -31,13 +31,10 @@
 // is a read). The store is keyed by the options that affect pixels plus the size and mtime of
 // every input file; any difference rebuilds it.
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <cstring>
 #include <cmath>
 #include <filesystem>
@@ -158,35 +155,6 @@ std::string MetaImageDataFile(const std::string& mhd) {
   }
   return "";
 }
-
-// An exclusive flock() on a file, held while alive (waits for other holders).
-class ScopedFileLock {
- public:
-  static absl::StatusOr<ScopedFileLock> Acquire(const std::string& path) {
-    const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      return absl::PermissionDeniedError(absl::StrCat(path, ": cannot open the cache lock: ",
-                                                      std::strerror(errno)));
-    }
-    while (flock(fd, LOCK_EX) != 0) {
-      if (errno == EINTR) continue;
-      const int error = errno;
-      close(fd);
-      return absl::InternalError(
-          absl::StrCat(path, ": cannot lock the cache: ", std::strerror(error)));
-    }
-    return ScopedFileLock(fd);
-  }
-  ScopedFileLock(ScopedFileLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-  ScopedFileLock& operator=(ScopedFileLock&&) = delete;
-  ~ScopedFileLock() {
-    if (fd_ >= 0) close(fd_);  // Releases the lock.
-  }
-
- private:
-  explicit ScopedFileLock(int fd) : fd_(fd) {}
-  int fd_;
-};
 
 class Luna16Task : public Task {
  public:
@@ -770,7 +738,7 @@ absl::Status Luna16Task::Prepare(const TaskContext& context) {
   fs::create_directories(context.cache_dir, ec);
   const std::string dir = context.cache_dir + "/luna16";
   // Sub-runs sharded over processes share the cache: one builds, the others wait and reuse.
-  GENESIS_ASSIGN_OR_RETURN(ScopedFileLock lock, ScopedFileLock::Acquire(dir + ".lock"));
+  GENESIS_ASSIGN_OR_RETURN(FileLock lock, FileLock::Acquire(dir + ".lock"));
   const std::string key = CacheKey();
   std::string why = "no cache yet";
   if (absl::StatusOr<std::string> stored = ReadFile(dir + "/cache_key.txt"); stored.ok()) {
