@@ -2,12 +2,6 @@
 // one process training on the combined batch.
 #include "core/distributed/data_parallel.h"
 
-#include <netinet/in.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <torch/torch.h>
 
 #include <chrono>
@@ -18,9 +12,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/distributed/rank_test_util.h"
 #include "gtest/gtest.h"
-
-extern char** environ;
 
 namespace genesis {
 namespace {
@@ -72,20 +65,6 @@ std::vector<torch::Tensor> Train(int begin, int end, DataParallel* parallel, boo
   std::vector<torch::Tensor> params;
   for (auto& p : net->parameters()) params.push_back(p.detach().clone());
   return params;
-}
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  const int port = ntohs(addr.sin_port);
-  close(fd);
-  return port;
 }
 
 // Runs only inside the child processes the main test spawns.
@@ -142,39 +121,18 @@ TEST(DataParallelWorker, Train) {
 
 TEST(DataParallelTest, TwoProcessesMatchOneProcess) {
   const std::string out = absl::StrCat(std::getenv("TEST_TMPDIR"), "/rank0_params.pt");
-  const std::string port = absl::StrCat(FreePort());
-  std::vector<pid_t> children;
+  const int port = FreeLoopbackPort();
+  std::vector<RankProcess> children;
   for (int rank = 0; rank < 2; ++rank) {
-    std::vector<std::string> env_strings;
-    for (char** e = environ; *e != nullptr; ++e) {
-      // The workers must not touch this test's XML report or premature-exit marker.
-      const std::string var = *e;
-      if (var.rfind("XML_OUTPUT_FILE=", 0) == 0 || var.rfind("TEST_PREMATURE_EXIT_FILE=", 0) == 0 ||
-          var.rfind("GTEST_OUTPUT=", 0) == 0) {
-        continue;
-      }
-      env_strings.push_back(var);
-    }
-    env_strings.push_back(absl::StrCat("RANK=", rank));
-    env_strings.push_back("WORLD_SIZE=2");
-    env_strings.push_back("MASTER_ADDR=127.0.0.1");
-    env_strings.push_back("MASTER_PORT=" + port);
-    env_strings.push_back("GENESIS_DP_WORKER_OUT=" + out);
-    std::vector<char*> envp;
-    for (auto& s : env_strings) envp.push_back(s.data());
-    envp.push_back(nullptr);
-    std::string self = "/proc/self/exe";
-    std::string filter = "--gtest_filter=DataParallelWorker.Train";
-    std::vector<char*> argv = {self.data(), filter.data(), nullptr};
-    pid_t pid;
-    ASSERT_EQ(posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, argv.data(), envp.data()), 0);
-    children.push_back(pid);
+    RankOptions options;
+    options.rank = rank;
+    options.port = port;
+    options.gtest_filter = "DataParallelWorker.Train";
+    options.env = {"GENESIS_DP_WORKER_OUT=" + out};
+    children.push_back(SpawnRank(options));
+    ASSERT_GT(children.back().pid, 0);
   }
-  for (pid_t pid : children) {
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "worker failed";
-  }
+  for (RankProcess& child : children) ASSERT_EQ(WaitRank(child), 0) << "worker failed";
   std::vector<torch::Tensor> distributed;
   torch::load(distributed, out);
   auto single = Train(0, kBatch, nullptr, false);
@@ -194,7 +152,7 @@ TEST(DataParallelTest, TwoProcessesMatchOneProcess) {
 // so connecting again while the first connection lives fails.
 TEST(DataParallelTest, ASecondConnectionOnTheSamePortFails) {
   DistributedConfig config;
-  config.master_port = FreePort();
+  config.master_port = FreeLoopbackPort();
   config.timeout_seconds = 5;
   auto first = DataParallel::Connect(config);
   ASSERT_TRUE(first.ok()) << first.status();

@@ -21,7 +21,8 @@
 //   * data parallel over torchrun variables (RANK, WORLD_SIZE > 1, ...), on the run's one
 //     connection (DataParallel::Current): every rank trains on its contiguous 1/WORLD_SIZE
 //     shard of each batch, gradients are averaged, norm buffers are taken from rank 0 before
-//     validation, and only rank 0 writes files.
+//     validation, rank 0's validation numbers drive every rank's decisions (best epoch,
+//     schedule, early stopping), and only rank 0 writes files.
 #ifndef GENESIS_CORE_TRAIN_TRAINING_LOOP_H_
 #define GENESIS_CORE_TRAIN_TRAINING_LOOP_H_
 

@@ -735,7 +735,7 @@ absl::Status Luna16Task::Prepare(const TaskContext& context) {
   if (samples_.empty()) return absl::FailedPreconditionError("luna16: Prepare() before List()");
   if (context.cache_dir.empty()) return absl::InvalidArgumentError("luna16: no cache_dir");
   std::error_code ec;
-  fs::create_directories(context.cache_dir, ec);
+  if (context.build_cache) fs::create_directories(context.cache_dir, ec);
   const std::string dir = context.cache_dir + "/luna16";
   // Sub-runs sharded over processes share the cache: one builds, the others wait and reuse.
   GENESIS_ASSIGN_OR_RETURN(FileLock lock, FileLock::Acquire(dir + ".lock"));
@@ -749,10 +749,15 @@ absl::Status Luna16Task::Prepare(const TaskContext& context) {
     } else {
       LOG(INFO) << "luna16: reusing the patch cache " << dir << " (" << store_->size(Split::kTrain)
                 << " patches)";
-      return WriteReports(context.cache_dir);
+      return context.build_cache ? WriteReports(context.cache_dir) : absl::OkStatus();
     }
   }
   store_.reset();
+  if (!context.build_cache) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "luna16: the patch cache ", dir, " cannot be used (", why,
+        ") and this process only reads it (rank 0 of a data-parallel run builds it)"));
+  }
   LOG(INFO) << "luna16: extracting patches into " << dir << " (" << why << ")";
   GENESIS_RETURN_IF_ERROR(BuildCache(dir, std::max(1, context.num_threads)));
   GENESIS_RETURN_IF_ERROR(OpenCache(dir));
