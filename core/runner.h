@@ -33,6 +33,12 @@ struct RunOptions {
 // when it completes. A stage whose .done matches is skipped; one that completed with other
 // inputs is rerun in a clean folder (the log says what changed); partial work made with other
 // inputs is refused for stages that resume it, unless options.force_resume.
+//
+// Data parallel (WORLD_SIZE > 1): the ranks connect once (DataParallel::Current, shared by the
+// stages and the training loop) and check that they all work in one run folder
+// (core/run_folder.h). Rank 0 runs the stages that need one process while the others wait for
+// its .done; a stage every rank runs starts on rank 0's word once it prepared the folder. A
+// failing rank publishes its error, which ends the other ranks' waits with it.
 absl::StatusOr<RunSummary> RunExperiment(const Experiment& resolved,
                                          const RunOptions& options = RunOptions());
 

@@ -79,8 +79,9 @@ class StageRunner {
   virtual ~StageRunner() = default;
   virtual absl::Status Run(const RunContext& context) = 0;
   // Whether every rank of a data-parallel run (WORLD_SIZE > 1) executes this stage, each doing
-  // its share (e.g. pretraining). Otherwise only rank 0 runs it and the other ranks wait for its
-  // completion marker before going on.
+  // its share (e.g. pretraining). The other ranks then start it when rank 0 has prepared its
+  // folder (or skip it when rank 0 does), and only rank 0 writes its .done. Otherwise only
+  // rank 0 runs it and the other ranks wait for its completion marker before going on.
   virtual bool RunsOnEveryRank() const { return false; }
   // What this stage reads (see StageInputs). Default: the outputs of every earlier stage.
   virtual absl::StatusOr<StageInputs> Inputs(const RunContext& context) const;

@@ -13,7 +13,8 @@
 //      the corpus stage can call it too, to keep downstream test patients out of pretraining.
 //   2. samples(), Folds(seed): what to train, validate and test on (valid after List).
 //   3. Prepare(context): build or reuse a cache of inputs (e.g. extracted patches) in
-//      context.cache_dir. Called once per transfer-stage run, after List.
+//      context.cache_dir. Called once per transfer-stage run, after List (on every rank of a
+//      data-parallel run: rank 0 first, the others then with build_cache = false).
 //   4. Load(ref, augmentation, &image) from loader threads, concurrently.
 //   5. WriteTaskPredictions(...) after each sub-run's evaluation (challenge formats).
 #ifndef GENESIS_CORE_TASK_H_
@@ -69,6 +70,9 @@ struct TaskContext {
   std::string cache_dir;
   uint64_t seed = 0;
   int num_threads = 1;
+  // False on ranks > 0 of a data-parallel run, whose rank 0 has prepared the cache already:
+  // Prepare then only opens it, writes nothing, and fails if it is missing or stale.
+  bool build_cache = true;
 };
 
 // How Load augments: disabled for val/test. Tasks derive every random choice from

@@ -281,34 +281,8 @@ TEST(RunnerTest, WritesRunFolderAndSkipsCompletedStages) {
   EXPECT_THAT(summary->skip_reports[0], HasSubstr("00_pretrain/skipped.csv"));
 }
 
-// In a data-parallel run, ranks > 0 do not run rank-0-only stages: they wait for rank 0's
-// completion marker, and write nothing into the run folder's shared files.
-TEST(RunnerTest, OtherRanksWaitForRankZero) {
-  const std::string dir = absl::StrCat(std::getenv("TEST_TMPDIR"), "/run_ranks");
-  const std::string path = absl::StrCat(std::getenv("TEST_TMPDIR"), "/ranks.textproto");
-  ASSERT_TRUE(WriteFileAtomically(path, kGood).ok());
-  auto experiment = LoadExperiment(path, {absl::StrCat("output_dir=\"", dir, "\"")});
-  ASSERT_TRUE(experiment.ok()) << experiment.status();
-  g_stage_runs = 0;
-  setenv("WORLD_SIZE", "2", 1);
-  setenv("RANK", "1", 1);
-  setenv("GENESIS_RANK_WAIT_SECONDS", "1", 1);
-  auto waited = RunExperiment(*experiment);  // Rank 0 never ran: times out.
-  EXPECT_EQ(waited.status().code(), absl::StatusCode::kDeadlineExceeded);
-  EXPECT_THAT(waited.status().message(), HasSubstr("for rank 0 to finish stage 0 (pretrain)"));
-  EXPECT_EQ(g_stage_runs, 0);
-  EXPECT_FALSE(std::filesystem::exists(dir + "/experiment.resolved.textproto"));
-  EXPECT_TRUE(std::filesystem::exists(dir + "/genesis.rank1.log"));
-  setenv("RANK", "0", 1);
-  ASSERT_TRUE(RunExperiment(*experiment).ok());  // Rank 0 runs the stage.
-  EXPECT_EQ(g_stage_runs, 1);
-  setenv("RANK", "1", 1);
-  ASSERT_TRUE(RunExperiment(*experiment).ok());  // Now rank 1 finds the marker and goes on.
-  EXPECT_EQ(g_stage_runs, 1);
-  unsetenv("WORLD_SIZE");
-  unsetenv("RANK");
-  unsetenv("GENESIS_RANK_WAIT_SECONDS");
-}
+// Ranks > 0 waiting for rank 0 (and failing with it) need two connected processes:
+// tests/run_folder_test.sh runs them with the genesis binary.
 
 }  // namespace
 }  // namespace genesis

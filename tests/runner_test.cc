@@ -2,6 +2,8 @@
 // stage it reads or an input path's listing changed; partial work made with other inputs is
 // refused unless forced. Stage runners here are test doubles registered under the real stage
 // names, so the runner core is exercised without building corpora or training.
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -10,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/file_util.h"
 #include "core/proto/experiment.pb.h"
+#include "core/run_folder.h"
 #include "core/runner.h"
 #include "core/stage.h"
 #include "gtest/gtest.h"
@@ -184,6 +187,40 @@ TEST_F(RunnerTest, ShardsRunOnlyUpToTheShardableStage) {
   EXPECT_EQ(Runs()["pretrain"], 1);
   shard.shard_index = 2;
   EXPECT_FALSE(Run(shard).ok());
+}
+
+// flock conflicts between two holders of one file even inside one process, so the second
+// RunExperiment here stands for a second `genesis run` (tests/run_folder_test.sh runs both).
+TEST_F(RunnerTest, AFolderInUseIsRefusedNamingItsHolder) {
+  const std::string run_dir = (root_ / "run").string();
+  fs::create_directories(run_dir);
+  {
+    auto held = LockRunFolder(run_dir, DistributedConfig(), 0, 1);
+    ASSERT_TRUE(held.ok()) << held.status();
+    auto refused = Run();
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_NE(refused.status().message().find(absl::StrCat(
+                  run_dir, " is in use by another `genesis run` (pid ", getpid(), " on host ")),
+              std::string::npos)
+        << refused.status();
+    EXPECT_NE(refused.status().message().find("rank 0 of 1, shard 0 of 1"), std::string::npos);
+    EXPECT_EQ(Runs()["corpus"], 0);
+    EXPECT_FALSE(fs::exists(run_dir + "/genesis.log"));  // Refused before writing anything.
+  }
+  // Another identity's lock (shard 1 of a sharded run) does not block a plain run.
+  auto shard1 = LockRunFolder(run_dir, DistributedConfig(), 1, 2);
+  ASSERT_TRUE(shard1.ok()) << shard1.status();
+  EXPECT_EQ(shard1->path(), run_dir + "/.lock.shard1");
+  ASSERT_TRUE(Run().ok());
+  EXPECT_EQ(Runs()["corpus"], 1);
+}
+
+TEST(RunLockTest, NamesFollowTheIdentity) {
+  EXPECT_EQ(RunLockName(0, 0), ".lock");
+  EXPECT_EQ(RunLockName(1, 0), ".lock.rank1");
+  EXPECT_EQ(RunLockName(0, 2), ".lock.shard2");
+  EXPECT_EQ(RunLockName(1, 2), ".lock.shard2.rank1");
 }
 
 }  // namespace

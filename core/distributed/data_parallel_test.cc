@@ -2,22 +2,18 @@
 // one process training on the combined batch.
 #include "core/distributed/data_parallel.h"
 
-#include <netinet/in.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <torch/torch.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <optional>
+#include <thread>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/distributed/rank_test_util.h"
 #include "gtest/gtest.h"
-
-extern char** environ;
 
 namespace genesis {
 namespace {
@@ -71,20 +67,6 @@ std::vector<torch::Tensor> Train(int begin, int end, DataParallel* parallel, boo
   return params;
 }
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  const int port = ntohs(addr.sin_port);
-  close(fd);
-  return port;
-}
-
 // Runs only inside the child processes the main test spawns.
 TEST(DataParallelWorker, Train) {
   const char* out = std::getenv("GENESIS_DP_WORKER_OUT");
@@ -98,43 +80,59 @@ TEST(DataParallelWorker, Train) {
                       /*perturb=*/config->rank != 0);
   ASSERT_TRUE((*parallel)->Barrier().ok());
   if (config->rank == 0) torch::save(params, out);
+
+  // Small exchanges besides gradients.
+  std::string text = config->rank == 0 ? "rank 0's run folder" : "";
+  ASSERT_TRUE((*parallel)->BroadcastString(text).ok());
+  EXPECT_EQ(text, "rank 0's run folder");
+  std::vector<double> values = {config->rank + 0.5, -1.0};
+  ASSERT_TRUE((*parallel)->BroadcastValues(values).ok());
+  EXPECT_EQ(values, (std::vector<double>{0.5, -1.0}));
+  auto gathered = (*parallel)->AllGather(10 * config->rank + 1);
+  ASSERT_TRUE(gathered.ok()) << gathered.status();
+  EXPECT_EQ(*gathered, (std::vector<int64_t>{1, 11}));
+  // Store keys: a wait longer than nothing, then a published failure ends the other's wait.
+  if (config->rank == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    ASSERT_TRUE((*parallel)->Publish("decision", "run").ok());
+    auto wait = (*parallel)->WaitFor("never published");
+    ASSERT_EQ(wait.status().code(), absl::StatusCode::kAborted) << wait.status();
+    EXPECT_NE(wait.status().message().find("rank 1: cannot read the cache"), std::string::npos)
+        << wait.status();
+    ASSERT_TRUE((*parallel)->Barrier().ok());
+  } else {
+    auto decision = (*parallel)->WaitFor("decision");
+    ASSERT_TRUE(decision.ok()) << decision.status();
+    EXPECT_EQ(*decision, "run");
+    ASSERT_TRUE((*parallel)->PublishFailure("cannot read the cache").ok());
+    ASSERT_TRUE((*parallel)->Barrier().ok());
+    // Rank 0 leaves (its store goes down): reads fail instead of hanging.
+    absl::StatusOr<std::optional<std::string>> lookup;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    do {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      lookup = (*parallel)->Lookup("after rank 0 left");
+    } while (lookup.ok() && std::chrono::steady_clock::now() < deadline);
+    EXPECT_EQ(lookup.status().code(), absl::StatusCode::kUnavailable) << lookup.status();
+    auto orphan = (*parallel)->WaitFor("after rank 0 left");
+    EXPECT_EQ(orphan.status().code(), absl::StatusCode::kUnavailable) << orphan.status();
+  }
 }
 
 TEST(DataParallelTest, TwoProcessesMatchOneProcess) {
   const std::string out = absl::StrCat(std::getenv("TEST_TMPDIR"), "/rank0_params.pt");
-  const std::string port = absl::StrCat(FreePort());
-  std::vector<pid_t> children;
+  const int port = FreeLoopbackPort();
+  std::vector<RankProcess> children;
   for (int rank = 0; rank < 2; ++rank) {
-    std::vector<std::string> env_strings;
-    for (char** e = environ; *e != nullptr; ++e) {
-      // The workers must not touch this test's XML report or premature-exit marker.
-      const std::string var = *e;
-      if (var.rfind("XML_OUTPUT_FILE=", 0) == 0 || var.rfind("TEST_PREMATURE_EXIT_FILE=", 0) == 0 ||
-          var.rfind("GTEST_OUTPUT=", 0) == 0) {
-        continue;
-      }
-      env_strings.push_back(var);
-    }
-    env_strings.push_back(absl::StrCat("RANK=", rank));
-    env_strings.push_back("WORLD_SIZE=2");
-    env_strings.push_back("MASTER_ADDR=127.0.0.1");
-    env_strings.push_back("MASTER_PORT=" + port);
-    env_strings.push_back("GENESIS_DP_WORKER_OUT=" + out);
-    std::vector<char*> envp;
-    for (auto& s : env_strings) envp.push_back(s.data());
-    envp.push_back(nullptr);
-    std::string self = "/proc/self/exe";
-    std::string filter = "--gtest_filter=DataParallelWorker.Train";
-    std::vector<char*> argv = {self.data(), filter.data(), nullptr};
-    pid_t pid;
-    ASSERT_EQ(posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, argv.data(), envp.data()), 0);
-    children.push_back(pid);
+    RankOptions options;
+    options.rank = rank;
+    options.port = port;
+    options.gtest_filter = "DataParallelWorker.Train";
+    options.env = {"GENESIS_DP_WORKER_OUT=" + out};
+    children.push_back(SpawnRank(options));
+    ASSERT_GT(children.back().pid, 0);
   }
-  for (pid_t pid : children) {
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "worker failed";
-  }
+  for (RankProcess& child : children) ASSERT_EQ(WaitRank(child), 0) << "worker failed";
   std::vector<torch::Tensor> distributed;
   torch::load(distributed, out);
   auto single = Train(0, kBatch, nullptr, false);
@@ -148,6 +146,28 @@ TEST(DataParallelTest, TwoProcessesMatchOneProcess) {
   torch::manual_seed(7);
   Net fresh;
   EXPECT_FALSE(torch::allclose(fresh->parameters()[0], single[0]));
+}
+
+// Why a process shares one connection (DataParallel::Current): rank 0's store owns MASTER_PORT,
+// so connecting again while the first connection lives fails.
+TEST(DataParallelTest, ASecondConnectionOnTheSamePortFails) {
+  DistributedConfig config;
+  config.master_port = FreeLoopbackPort();
+  config.timeout_seconds = 5;
+  auto first = DataParallel::Connect(config);
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = DataParallel::Connect(config);
+  EXPECT_FALSE(second.ok());
+  // The one connection is shared instead.
+  EXPECT_EQ(DataParallel::Current(), nullptr);
+  (*first)->MakeCurrent();
+  std::unique_ptr<DataParallel> owner;
+  auto shared = DataParallel::CurrentOrConnect(config, &owner);
+  ASSERT_TRUE(shared.ok()) << shared.status();
+  EXPECT_EQ(*shared, first->get());
+  EXPECT_EQ(owner, nullptr);
+  first->reset();
+  EXPECT_EQ(DataParallel::Current(), nullptr);
 }
 
 TEST(DataParallelTest, ConfigFromEnvironment) {

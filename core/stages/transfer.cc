@@ -38,6 +38,14 @@
 // --force_resume). `genesis run --shard I/N` runs the sub-runs k with k % N == I; a plain
 // `genesis run` then completes whatever is missing and the later stages.
 //
+// Data parallel (WORLD_SIZE > 1, core/distributed/data_parallel.h): every rank runs the stage
+// and walks the same sub-runs in the same order; each sub-run trains on every rank together
+// (each on its shard of every batch), and rank 0 alone writes files. Rank 0 decides: it
+// prepares the task cache before the others open it, and for each sub-run it judges the
+// markers, prepares the folder and initialises the encoder, then tells the others to run or
+// skip it -- so no rank ever reads a half-written .done. The other ranks get rank 0's weights
+// through the training loop's first broadcast (they run no initializer) and write nothing.
+//
 // Label fractions are drawn per fold and seed at the group level (scans, patients, studies):
 // the fold's training groups in a seeded random order, the first ceil(f * groups) of them, so
 // a smaller fraction is a subset of a larger one. Validation and test sets are never reduced.
@@ -60,6 +68,8 @@
 #include "absl/strings/str_split.h"
 #include "core/backbone.h"
 #include "core/csv.h"
+#include "core/distributed/config.h"
+#include "core/distributed/data_parallel.h"
 #include "core/eval/json.h"
 #include "core/file_util.h"
 #include "core/fingerprint.h"
@@ -108,6 +118,15 @@ struct SubRun {
   uint64_t seed = 0;
   double fraction = 1.0;
   std::string name;
+};
+
+// A sub-run's network and head, with the plugins that made them (kept alive beside them).
+struct SubRunModel {
+  std::unique_ptr<NormalizationLayer> norm;
+  std::unique_ptr<Backbone> backbone;
+  std::unique_ptr<Head> head_plugin;
+  std::shared_ptr<EncoderDecoder> net;
+  std::shared_ptr<HeadModule> head;
 };
 
 // The fold's training items restricted to the first ceil(fraction * groups) groups in a seeded
@@ -190,16 +209,31 @@ class TransferStageRunner : public StageRunner {
   }
 
   bool Shardable() const override { return true; }
+  // Data parallel: every rank fine-tunes each sub-run on its shard of every batch.
+  bool RunsOnEveryRank() const override { return true; }
 
   absl::Status Run(const RunContext& context) override;
 
  private:
   absl::Status CheckLeakage(const RunContext& context, const Task& task,
                             const std::vector<TaskFold>& folds) const;
+  absl::Status WriteTaskJson(const RunContext& context, const Task& task) const;
+  absl::StatusOr<std::map<std::string, std::string>> NotRunInitializers(bool log) const;
   std::vector<SubRun> SubRuns(const std::vector<TaskFold>& folds, uint64_t run_seed) const;
   std::string SubRunMarker(const RunContext& context, const SubRun& run) const;
-  absl::Status RunSubRun(const RunContext& context, const Task& task, const TaskFold& fold,
-                         const SubRun& run, const std::string& marker) const;
+  absl::StatusOr<bool> PrepareSubRunFolder(const RunContext& context, const SubRun& run,
+                                           const std::string& dir,
+                                           const std::string& marker) const;
+  absl::StatusOr<SubRunModel> BuildModel(const RunContext& context, const SubRun& run,
+                                         const std::string& dir, bool initialize) const;
+  absl::Status WriteSubRunResults(const Task& task, const TaskFold& fold, const SubRun& run,
+                                  const std::vector<SampleRef>& train, const std::string& dir,
+                                  const ClassifierResult& result,
+                                  const std::string& marker) const;
+  absl::StatusOr<bool> RunSubRun(const RunContext& context, const Task& task,
+                                 const TaskFold& fold, const SubRun& run,
+                                 const std::string& marker, const std::string& not_run_reason,
+                                 DataParallel* parallel) const;
 
   TransferStage options_;
 };
@@ -313,7 +347,49 @@ absl::Status TransferStageRunner::CheckLeakage(const RunContext& context, const 
   return absl::OkStatus();
 }
 
+// task.json: what the evaluate stage needs to know about the task.
+absl::Status TransferStageRunner::WriteTaskJson(const RunContext& context,
+                                                const Task& task) const {
+  std::string json = absl::StrCat("{\n  \"task\": ", JsonQuote(options_.task().type()),
+                                  ",\n  \"dataset\": ", JsonQuote(task.dataset_name()),
+                                  ",\n  \"prediction_columns\": [");
+  const auto columns = task.PredictionColumns();
+  for (size_t i = 0; i < columns.size(); ++i) {
+    absl::StrAppend(&json, i ? ", " : "", JsonQuote(columns[i]));
+  }
+  absl::StrAppend(&json, "]");
+  for (const auto& [key, value] : task.Info()) {
+    absl::StrAppend(&json, ",\n  ", JsonQuote(key), ": ", JsonQuote(value));
+  }
+  absl::StrAppend(&json, "\n}\n");
+  return WriteFileAtomically(context.stage_dir + "/task.json", json);
+}
+
+// Initialisations that cannot run as configured (e.g. no ImageNet weights given), by type.
+absl::StatusOr<std::map<std::string, std::string>> TransferStageRunner::NotRunInitializers(
+    bool log) const {
+  std::map<std::string, std::string> not_run;
+  for (const PluginSpec& spec : options_.initializer()) {
+    GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<Initializer> init,
+                             Registry<Initializer>::Get().Create(spec));
+    const std::string reason = init->NotRunReason();
+    if (reason.empty()) continue;
+    not_run[spec.type()] = reason;
+    if (log) LOG(WARNING) << "transfer: initializer " << spec.type() << " not run: " << reason;
+  }
+  return not_run;
+}
+
 absl::Status TransferStageRunner::Run(const RunContext& context) {
+  GENESIS_ASSIGN_OR_RETURN(const DistributedConfig distributed, DistributedConfigFromEnv());
+  DataParallel* parallel = nullptr;
+  std::unique_ptr<DataParallel> own_connection;  // Only when run outside `genesis run`.
+  if (distributed.world_size > 1) {
+    GENESIS_ASSIGN_OR_RETURN(parallel,
+                             DataParallel::CurrentOrConnect(distributed, &own_connection));
+  }
+  const bool main_rank = distributed.rank == 0;
+  const std::string task_ready_key = absl::StrCat("stage", context.stage_index, "/task_ready");
   GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<Task> task,
                            Registry<Task>::Get().Create(options_.task()));
   GENESIS_RETURN_IF_ERROR(Annotate(task->List(), "task"));
@@ -321,28 +397,21 @@ absl::Status TransferStageRunner::Run(const RunContext& context) {
   task_context.cache_dir = context.stage_dir + "/cache";
   task_context.seed = context.seed;
   task_context.num_threads = context.num_threads;
+  task_context.build_cache = main_rank;
+  if (!main_rank) {
+    // Rank 0 builds the cache (maybe for hours) before the others open it.
+    LOG(INFO) << "transfer: waiting for rank 0 to prepare the task's cache";
+    GENESIS_RETURN_IF_ERROR(Annotate(parallel->WaitFor(task_ready_key).status(), "task"));
+  }
   GENESIS_RETURN_IF_ERROR(Annotate(task->Prepare(task_context), "task"));
   GENESIS_ASSIGN_OR_RETURN(const std::vector<TaskFold> folds, task->Folds(context.seed));
   LOG(INFO) << "transfer: task " << options_.task().type() << ": " << task->samples().size()
             << " samples, " << folds.size() << " fold(s)";
 
-  // task.json: what the evaluate stage needs to know about the task.
-  {
-    std::string json = absl::StrCat("{\n  \"task\": ", JsonQuote(options_.task().type()),
-                                    ",\n  \"dataset\": ", JsonQuote(task->dataset_name()),
-                                    ",\n  \"prediction_columns\": [");
-    const auto columns = task->PredictionColumns();
-    for (size_t i = 0; i < columns.size(); ++i) {
-      absl::StrAppend(&json, i ? ", " : "", JsonQuote(columns[i]));
-    }
-    absl::StrAppend(&json, "]");
-    for (const auto& [key, value] : task->Info()) {
-      absl::StrAppend(&json, ",\n  ", JsonQuote(key), ": ", JsonQuote(value));
-    }
-    absl::StrAppend(&json, "\n}\n");
-    GENESIS_RETURN_IF_ERROR(WriteFileAtomically(context.stage_dir + "/task.json", json));
+  if (main_rank) {
+    GENESIS_RETURN_IF_ERROR(WriteTaskJson(context, *task));
+    GENESIS_RETURN_IF_ERROR(CheckLeakage(context, *task, folds));
   }
-  GENESIS_RETURN_IF_ERROR(CheckLeakage(context, *task, folds));
 
   const std::vector<SubRun> runs = SubRuns(folds, context.seed);
   for (const SubRun& run : runs) {
@@ -352,25 +421,26 @@ absl::Status TransferStageRunner::Run(const RunContext& context) {
                                                      folds.size(), " fold(s)"));
     }
   }
-  // Initialisations that cannot run as configured (e.g. no ImageNet weights given).
-  std::map<std::string, std::string> not_run;
-  for (const PluginSpec& spec : options_.initializer()) {
-    GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<Initializer> init,
-                             Registry<Initializer>::Get().Create(spec));
-    const std::string reason = init->NotRunReason();
-    if (reason.empty()) continue;
-    not_run[spec.type()] = reason;
-    LOG(WARNING) << "transfer: initializer " << spec.type() << " not run: " << reason;
+  GENESIS_ASSIGN_OR_RETURN(const auto not_run, NotRunInitializers(main_rank));
+  if (main_rank && parallel != nullptr) {
+    GENESIS_RETURN_IF_ERROR(parallel->Publish(task_ready_key, "ready"));
   }
-  int ran = 0;
+  int ran = 0;      // Sub-runs of this shard whose initializer runs.
+  int trained = 0;  // Of those, the ones trained now (not complete before).
   for (const SubRun& run : runs) {
     if (run.index % context.shard_count != context.shard_index) continue;
-    if (not_run.count(run.initializer.type()) > 0) continue;
+    auto reason = not_run.find(run.initializer.type());
     const std::string marker = SubRunMarker(context, run);
-    GENESIS_RETURN_IF_ERROR(
-        Annotate(RunSubRun(context, *task, folds[run.fold], run, marker),
-                 absl::StrCat("sub-run ", run.name)));
-    ++ran;
+    absl::StatusOr<bool> did = RunSubRun(context, *task, folds[run.fold], run, marker,
+                                         reason == not_run.end() ? "" : reason->second, parallel);
+    if (!did.ok()) return Annotate(did.status(), absl::StrCat("sub-run ", run.name));
+    if (reason == not_run.end()) ++ran;
+    if (*did) ++trained;
+  }
+  if (!main_rank) {
+    LOG(INFO) << "transfer: rank " << distributed.rank << " trained " << trained
+              << " sub-run(s) with rank 0, which wrote their results";
+    return absl::OkStatus();
   }
   // The index of sub-runs and their status, for people and for the evaluate stage.
   std::string csv = "subrun,initializer,fold,fold_name,seed,label_fraction,status\n";
@@ -404,10 +474,12 @@ absl::Status TransferStageRunner::Run(const RunContext& context) {
   return absl::OkStatus();
 }
 
-absl::Status TransferStageRunner::RunSubRun(const RunContext& context, const Task& task,
-                                            const TaskFold& fold, const SubRun& run,
-                                            const std::string& marker) const {
-  const std::string dir = absl::StrCat(context.stage_dir, "/subruns/", run.name);
+// Rank 0's side of a sub-run's start: false when it is complete already; otherwise its folder
+// is ready for training (the same freshness rules as whole stages, core/runner.h).
+absl::StatusOr<bool> TransferStageRunner::PrepareSubRunFolder(const RunContext& context,
+                                                              const SubRun& run,
+                                                              const std::string& dir,
+                                                              const std::string& marker) const {
   const std::string fingerprint = MarkerFingerprint(marker);
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -415,9 +487,8 @@ absl::Status TransferStageRunner::RunSubRun(const RunContext& context, const Tas
   auto done = ReadFile(dir + "/.done");
   if (done.ok() && MarkerFingerprint(*done) == fingerprint) {
     LOG(INFO) << "transfer: " << run.name << " already complete; skipping";
-    return absl::OkStatus();
+    return false;
   }
-  // The same freshness rules as whole stages (core/runner.h).
   auto started = ReadFile(dir + "/.started");
   const bool has_outputs = fs::exists(dir + "/checkpoint_last.pt");
   if (done.ok()) {
@@ -437,51 +508,95 @@ absl::Status TransferStageRunner::RunSubRun(const RunContext& context, const Tas
   }
   fs::remove(dir + "/.done", ec);
   GENESIS_RETURN_IF_ERROR(WriteFileAtomically(dir + "/.started", marker));
+  return true;
+}
 
-  const auto& samples = task.samples();
-  const std::vector<SampleRef> train =
-      LabelFraction(samples, fold.train, run.fraction, run.seed, run.fold);
-  {
-    std::set<std::string> groups;
-    for (const SampleRef& ref : train) groups.insert(samples[ref.index].group);
-    GENESIS_RETURN_IF_ERROR(
-        WriteFileAtomically(dir + "/train_groups.txt", absl::StrCat(absl::StrJoin(groups, "\n"), "\n")));
-  }
-  LOG(INFO) << absl::StrFormat(
-      "transfer: %s -- fold \"%s\", %d training items (fraction %g), %d val, %d test", run.name,
-      run.fold_name, train.size(), run.fraction, fold.val.size(), fold.test.size());
-
-  GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<NormalizationLayer> norm,
+// The sub-run's network and head, the same on every rank (seeded by the sub-run); with
+// `initialize`, the encoder is initialised by the sub-run's initializer, which writes its
+// coverage report into `dir`.
+absl::StatusOr<SubRunModel> TransferStageRunner::BuildModel(const RunContext& context,
+                                                            const SubRun& run,
+                                                            const std::string& dir,
+                                                            bool initialize) const {
+  SubRunModel model;
+  GENESIS_ASSIGN_OR_RETURN(model.norm,
                            Registry<NormalizationLayer>::Get().Create(
                                WithDefaultType(options_.normalization(), "batch_norm")));
-  GENESIS_ASSIGN_OR_RETURN(
-      std::unique_ptr<Backbone> backbone,
-      Registry<Backbone>::Get().Create(WithDefaultType(options_.backbone(), "unet_vgg16")));
-  GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<Head> head_plugin,
-                           Registry<Head>::Get().Create(WithDefaultType(options_.head(), "gap_dense")));
-  GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<Initializer> initializer,
-                           Registry<Initializer>::Get().Create(run.initializer));
+  GENESIS_ASSIGN_OR_RETURN(model.backbone,
+                           Registry<Backbone>::Get().Create(
+                               WithDefaultType(options_.backbone(), "unet_vgg16")));
+  GENESIS_ASSIGN_OR_RETURN(model.head_plugin, Registry<Head>::Get().Create(WithDefaultType(
+                                                  options_.head(), "gap_dense")));
   BackboneConfig config;
   config.in_channels = options_.in_channels();
   config.out_channels = 1;
-  config.norm = norm.get();
+  config.norm = model.norm.get();
   torch::manual_seed(run.seed);
-  GENESIS_ASSIGN_OR_RETURN(std::shared_ptr<EncoderDecoder> net, backbone->Build(config));
-  InitContext init;
-  init.run_dir = context.run_dir;
-  if (auto pretrain = context.EarlierStageDir("pretrain"); pretrain.ok()) init.pretrain_dir = *pretrain;
-  init.seed = run.seed;
-  init.report_path = dir + "/weight_coverage.json";
-  GENESIS_RETURN_IF_ERROR(Annotate(initializer->Initialize(*net, init),
-                                   absl::StrCat("initializer ", run.initializer.type())));
+  GENESIS_ASSIGN_OR_RETURN(model.net, model.backbone->Build(config));
+  if (initialize) {
+    GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<Initializer> initializer,
+                             Registry<Initializer>::Get().Create(run.initializer));
+    InitContext init;
+    init.run_dir = context.run_dir;
+    if (auto pretrain = context.EarlierStageDir("pretrain"); pretrain.ok()) {
+      init.pretrain_dir = *pretrain;
+    }
+    init.seed = run.seed;
+    init.report_path = dir + "/weight_coverage.json";
+    GENESIS_RETURN_IF_ERROR(Annotate(initializer->Initialize(*model.net, init),
+                                     absl::StrCat("initializer ", run.initializer.type())));
+  }
   torch::manual_seed(run.seed ^ 0x6865616455ull);  // The head's own draw.
-  GENESIS_ASSIGN_OR_RETURN(std::shared_ptr<HeadModule> head,
-                           head_plugin->Make(net->encoder_channels()));
+  GENESIS_ASSIGN_OR_RETURN(model.head, model.head_plugin->Make(model.net->encoder_channels()));
+  return model;
+}
+
+// Whether it trained (false: complete already, or its initializer does not run).
+absl::StatusOr<bool> TransferStageRunner::RunSubRun(const RunContext& context, const Task& task,
+                                                    const TaskFold& fold, const SubRun& run,
+                                                    const std::string& marker,
+                                                    const std::string& not_run_reason,
+                                                    DataParallel* parallel) const {
+  const bool main_rank = parallel == nullptr || parallel->rank() == 0;
+  const std::string dir = absl::StrCat(context.stage_dir, "/subruns/", run.name);
+  const auto& samples = task.samples();
+  const std::vector<SampleRef> train =
+      LabelFraction(samples, fold.train, run.fraction, run.seed, run.fold);
+  // Rank 0 decides and prepares; the others follow its word.
+  bool runs = false;
+  SubRunModel model;
+  if (main_rank && not_run_reason.empty()) {
+    GENESIS_ASSIGN_OR_RETURN(runs, PrepareSubRunFolder(context, run, dir, marker));
+  }
+  if (runs) {
+    std::set<std::string> groups;
+    for (const SampleRef& ref : train) groups.insert(samples[ref.index].group);
+    GENESIS_RETURN_IF_ERROR(WriteFileAtomically(
+        dir + "/train_groups.txt", absl::StrCat(absl::StrJoin(groups, "\n"), "\n")));
+    LOG(INFO) << absl::StrFormat(
+        "transfer: %s -- fold \"%s\", %d training items (fraction %g), %d val, %d test",
+        run.name, run.fold_name, train.size(), run.fraction, fold.val.size(), fold.test.size());
+    GENESIS_ASSIGN_OR_RETURN(model, BuildModel(context, run, dir, /*initialize=*/true));
+  }
+  if (parallel != nullptr) {
+    const std::string key = absl::StrCat("stage", context.stage_index, "/subrun/", run.name);
+    if (main_rank) {
+      GENESIS_RETURN_IF_ERROR(parallel->Publish(key, runs ? "run" : "skip"));
+    } else {
+      GENESIS_ASSIGN_OR_RETURN(const std::string decision, parallel->WaitFor(key));
+      runs = decision == "run";
+      // Rank 0's initialised weights reach this rank with the loop's first broadcast.
+      if (runs) {
+        GENESIS_ASSIGN_OR_RETURN(model, BuildModel(context, run, dir, /*initialize=*/false));
+      }
+    }
+  }
+  if (!runs) return false;
 
   ClassifierJob job;
   job.config = ForInitializer(options_, run.initializer.type());
-  job.net = net;
-  job.head = head;
+  job.net = model.net;
+  job.head = model.head;
   job.task = &task;
   job.train = train;
   job.val = fold.val;
@@ -491,7 +606,19 @@ absl::Status TransferStageRunner::RunSubRun(const RunContext& context, const Tas
   job.device = context.device;
   job.num_threads = context.num_threads;
   GENESIS_ASSIGN_OR_RETURN(ClassifierResult result, RunFineTuning(job));
+  if (!main_rank) return true;  // Rank 0 scores val and test and writes.
+  GENESIS_RETURN_IF_ERROR(WriteSubRunResults(task, fold, run, train, dir, result, marker));
+  return true;
+}
 
+// Predictions, subrun.json and .done of a finished sub-run (rank 0).
+absl::Status TransferStageRunner::WriteSubRunResults(const Task& task, const TaskFold& fold,
+                                                     const SubRun& run,
+                                                     const std::vector<SampleRef>& train,
+                                                     const std::string& dir,
+                                                     const ClassifierResult& result,
+                                                     const std::string& marker) const {
+  const auto& samples = task.samples();
   // Predictions: generic columns first, then the task's own.
   const std::vector<std::string> columns = task.PredictionColumns();
   auto write = [&](absl::string_view split, const std::vector<int64_t>& indices,

@@ -16,6 +16,7 @@
 #include <memory>
 #include <numeric>
 #include <optional>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -217,14 +218,17 @@ absl::StatusOr<LoopResult> Loop::Run() {
   SetLearningRate(*optimizer, schedule.lr());
 
   GENESIS_ASSIGN_OR_RETURN(const DistributedConfig distributed, DistributedConfigFromEnv());
-  std::unique_ptr<DataParallel> parallel;
+  DataParallel* parallel = nullptr;
+  std::unique_ptr<DataParallel> own_connection;  // Only outside `genesis run` (tests, benches).
   if (distributed.world_size > 1) {
     if (o_.batch_size % distributed.world_size != 0) {
       return absl::InvalidArgumentError(
           absl::StrCat("batch_size: must be a multiple of WORLD_SIZE (", distributed.world_size,
                        ") for data-parallel training, got ", o_.batch_size));
     }
-    GENESIS_ASSIGN_OR_RETURN(parallel, DataParallel::Connect(distributed));
+    // The run's connection (core/runner.cc): connecting again on MASTER_PORT would fail.
+    GENESIS_ASSIGN_OR_RETURN(parallel,
+                             DataParallel::CurrentOrConnect(distributed, &own_connection));
     GENESIS_RETURN_IF_ERROR(parallel->BroadcastParameters(model));
     LOG(INFO) << "data parallel: rank " << distributed.rank << " of " << distributed.world_size;
   }
@@ -278,9 +282,12 @@ absl::StatusOr<LoopResult> Loop::Run() {
       // buffers instead of adding into zeroed ones -- one pass over every weight less per step.
       for (auto& p : parameters) p.mutable_grad() = torch::Tensor();
       // Random layers (dropout) draw from torch's generator, seeded per step: a resumed run
-      // draws exactly what an uninterrupted one would.
-      torch::manual_seed(RandomStream(o_.seed, RandomStream::kInit, 0x5eed, state_.global_step)
-                             .NextU64());
+      // draws exactly what an uninterrupted one would. Ranks > 0 mix in their rank, so that
+      // the shards of one batch do not all get the same masks (rank 0's seed is a single
+      // process's).
+      const uint64_t stream = 0x5eed ^ (static_cast<uint64_t>(distributed.rank) << 32);
+      torch::manual_seed(
+          RandomStream(o_.seed, RandomStream::kInit, stream, state_.global_step).NextU64());
       torch::Tensor output = problem_.Forward(input);
       torch::Tensor loss = problem_.Loss(output, target);
       loss.backward();
@@ -328,6 +335,15 @@ absl::StatusOr<LoopResult> Loop::Run() {
     }
     model.train();
     if (!validation.ok()) return validation.status();
+    if (parallel != nullptr) {
+      // Every rank validated the same weights, but ranks on different hardware may round
+      // differently: rank 0's numbers decide the best epoch, the schedule and early stopping
+      // everywhere, so that no rank stops while the others wait for it.
+      std::vector<double> decisive = {validation->loss, validation->selection};
+      GENESIS_RETURN_IF_ERROR(parallel->BroadcastValues(decisive));
+      validation->loss = decisive[0];
+      validation->selection = decisive[1];
+    }
     const double train_loss =
         state_.train_loss_count > 0 ? state_.train_loss_sum / state_.train_loss_count : 0.0;
     const double lr = schedule.lr();

@@ -18,9 +18,11 @@
 //     the same folder ends bit-identical to an uninterrupted one (same threads and device);
 //   * metrics.csv (epoch, global_step, learning_rate, train_loss, val_loss, the problem's
 //     columns, seconds, images_per_s), TensorBoard event files, a progress bar / log lines;
-//   * data parallel over torchrun variables (RANK, WORLD_SIZE > 1, ...): every rank trains on
-//     its contiguous 1/WORLD_SIZE shard of each batch, gradients are averaged, norm buffers are
-//     taken from rank 0 before validation, and only rank 0 writes files.
+//   * data parallel over torchrun variables (RANK, WORLD_SIZE > 1, ...), on the run's one
+//     connection (DataParallel::Current): every rank trains on its contiguous 1/WORLD_SIZE
+//     shard of each batch, gradients are averaged, norm buffers are taken from rank 0 before
+//     validation, rank 0's validation numbers drive every rank's decisions (best epoch,
+//     schedule, early stopping), and only rank 0 writes files.
 #ifndef GENESIS_CORE_TRAIN_TRAINING_LOOP_H_
 #define GENESIS_CORE_TRAIN_TRAINING_LOOP_H_
 

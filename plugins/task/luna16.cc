@@ -31,13 +31,10 @@
 // is a read). The store is keyed by the options that affect pixels plus the size and mtime of
 // every input file; any difference rebuilds it.
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <cstring>
 #include <cmath>
 #include <filesystem>
@@ -158,35 +155,6 @@ std::string MetaImageDataFile(const std::string& mhd) {
   }
   return "";
 }
-
-// An exclusive flock() on a file, held while alive (waits for other holders).
-class ScopedFileLock {
- public:
-  static absl::StatusOr<ScopedFileLock> Acquire(const std::string& path) {
-    const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      return absl::PermissionDeniedError(absl::StrCat(path, ": cannot open the cache lock: ",
-                                                      std::strerror(errno)));
-    }
-    while (flock(fd, LOCK_EX) != 0) {
-      if (errno == EINTR) continue;
-      const int error = errno;
-      close(fd);
-      return absl::InternalError(
-          absl::StrCat(path, ": cannot lock the cache: ", std::strerror(error)));
-    }
-    return ScopedFileLock(fd);
-  }
-  ScopedFileLock(ScopedFileLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-  ScopedFileLock& operator=(ScopedFileLock&&) = delete;
-  ~ScopedFileLock() {
-    if (fd_ >= 0) close(fd_);  // Releases the lock.
-  }
-
- private:
-  explicit ScopedFileLock(int fd) : fd_(fd) {}
-  int fd_;
-};
 
 class Luna16Task : public Task {
  public:
@@ -776,10 +744,10 @@ absl::Status Luna16Task::Prepare(const TaskContext& context) {
   if (samples_.empty()) return absl::FailedPreconditionError("luna16: Prepare() before List()");
   if (context.cache_dir.empty()) return absl::InvalidArgumentError("luna16: no cache_dir");
   std::error_code ec;
-  fs::create_directories(context.cache_dir, ec);
+  if (context.build_cache) fs::create_directories(context.cache_dir, ec);
   const std::string dir = context.cache_dir + "/luna16";
   // Sub-runs sharded over processes share the cache: one builds, the others wait and reuse.
-  GENESIS_ASSIGN_OR_RETURN(ScopedFileLock lock, ScopedFileLock::Acquire(dir + ".lock"));
+  GENESIS_ASSIGN_OR_RETURN(FileLock lock, FileLock::Acquire(dir + ".lock"));
   const std::string key = CacheKey();
   std::string why = "no cache yet";
   if (absl::StatusOr<std::string> stored = ReadFile(dir + "/cache_key.txt"); stored.ok()) {
@@ -790,10 +758,15 @@ absl::Status Luna16Task::Prepare(const TaskContext& context) {
     } else {
       LOG(INFO) << "luna16: reusing the patch cache " << dir << " (" << store_->size(Split::kTrain)
                 << " patches)";
-      return WriteReports(context.cache_dir);
+      return context.build_cache ? WriteReports(context.cache_dir) : absl::OkStatus();
     }
   }
   store_.reset();
+  if (!context.build_cache) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "luna16: the patch cache ", dir, " cannot be used (", why,
+        ") and this process only reads it (rank 0 of a data-parallel run builds it)"));
+  }
   LOG(INFO) << "luna16: extracting patches into " << dir << " (" << why << ")";
   GENESIS_RETURN_IF_ERROR(BuildCache(dir, std::max(1, context.num_threads)));
   GENESIS_RETURN_IF_ERROR(OpenCache(dir));

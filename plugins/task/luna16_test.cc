@@ -372,6 +372,33 @@ TEST(Luna16TaskTest, CacheIsReusedAndRebuiltWhenInputsOrPixelOptionsChange) {
   EXPECT_NE(StoreTime(context.cache_dir), rebuilt);
 }
 
+// Ranks > 0 of a data-parallel run open the cache rank 0 built and write nothing; without a
+// cache they fail instead of building one of their own.
+TEST(Luna16TaskTest, ReadOnlyPrepareOpensTheCacheAndNeverBuildsIt) {
+  TaskContext reader = Context("cache_read_only");
+  reader.build_cache = false;
+  auto early = Listed(Options());
+  absl::Status refused = early->Prepare(reader);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition) << refused;
+  EXPECT_TRUE(absl::StrContains(refused.message(), "only reads it")) << refused;
+  EXPECT_FALSE(fs::exists(reader.cache_dir + "/luna16/index.csv"));
+
+  TaskContext writer = reader;  // The same folder (Context() would empty it).
+  writer.build_cache = true;
+  auto builder = Listed(Options());
+  ASSERT_TRUE(builder->Prepare(writer).ok());
+  const auto built = StoreTime(reader.cache_dir);
+  const auto report = fs::last_write_time(reader.cache_dir + "/missing_series.csv");
+  auto follower = Listed(Options());
+  ASSERT_TRUE(follower->Prepare(reader).ok());
+  EXPECT_EQ(StoreTime(reader.cache_dir), built);
+  EXPECT_EQ(fs::last_write_time(reader.cache_dir + "/missing_series.csv"), report);
+  Image a, b;
+  ASSERT_TRUE(builder->Load({0, 0}, {}, &a).ok());
+  ASSERT_TRUE(follower->Load({0, 0}, {}, &b).ok());
+  EXPECT_EQ(a.pixels, b.pixels);
+}
+
 TEST(Luna16TaskTest, CubeAndResampledPlanes) {
   Luna16TaskOptions planes = Options();
   planes.set_spacing_mm(0.9);

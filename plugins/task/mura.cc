@@ -521,13 +521,15 @@ absl::Status MuraTask::WriteMissingReport(const std::string& cache_dir) {
 absl::Status MuraTask::Prepare(const TaskContext& context) {
   if (samples_.empty()) return absl::FailedPreconditionError("mura: Prepare() before List()");
   if (context.cache_dir.empty()) return absl::InvalidArgumentError("mura: no cache_dir given");
-  std::error_code error;
-  fs::create_directories(context.cache_dir + "/mura", error);
-  if (error) {
-    return absl::PermissionDeniedError(
-        absl::StrCat(context.cache_dir, "/mura: cannot create: ", error.message()));
+  if (context.build_cache) {
+    std::error_code error;
+    fs::create_directories(context.cache_dir + "/mura", error);
+    if (error) {
+      return absl::PermissionDeniedError(
+          absl::StrCat(context.cache_dir, "/mura: cannot create: ", error.message()));
+    }
+    GENESIS_RETURN_IF_ERROR(WriteMissingReport(context.cache_dir));
   }
-  GENESIS_RETURN_IF_ERROR(WriteMissingReport(context.cache_dir));
 
   GENESIS_ASSIGN_OR_RETURN(const std::string key, CacheKey());
   const std::string dir = absl::StrFormat("%s/mura/%016x", context.cache_dir, Fnv1a64(key));
@@ -537,7 +539,16 @@ absl::Status MuraTask::Prepare(const TaskContext& context) {
       LOG(INFO) << "mura: reusing the image cache " << dir;
       return absl::OkStatus();
     }
+    if (!context.build_cache) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "mura: image cache ", dir, " is damaged (", opened.message(),
+          ") and this process only reads it (rank 0 of a data-parallel run builds it)"));
+    }
     LOG(WARNING) << "mura: image cache " << dir << " is damaged (" << opened << "); rebuilding it";
+  } else if (!context.build_cache) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "mura: no image cache for these inputs at ", dir,
+        "; this process only reads it (rank 0 of a data-parallel run builds it)"));
   } else if (fs::exists(dir)) {
     LOG(WARNING) << "mura: image cache " << dir << " does not match its inputs; rebuilding it";
   }

@@ -526,6 +526,30 @@ TEST_F(MuraTaskTest, CacheIsReusedAndRebuiltWhenInputsOrOptionsChange) {
   for (const std::string& d : StoreDirs(cache)) EXPECT_EQ(d.find("building"), std::string::npos);
 }
 
+// Ranks > 0 of a data-parallel run open the cache rank 0 built and write nothing; without a
+// cache they fail instead of building one of their own.
+TEST_F(MuraTaskTest, ReadOnlyPrepareOpensTheCacheAndNeverBuildsIt) {
+  const std::string cache = FreshDir("cache_read_only");
+  TaskContext reader;
+  reader.cache_dir = cache;
+  reader.build_cache = false;
+  auto early = MakeTask(Options(*root_, 40));
+  ASSERT_TRUE(early->List().ok());
+  absl::Status refused = early->Prepare(reader);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition) << refused;
+  EXPECT_NE(refused.message().find("only reads it"), std::string::npos) << refused;
+  EXPECT_FALSE(fs::exists(cache + "/mura"));
+
+  auto builder = Ready(Options(*root_, 40), cache);
+  const auto report = fs::last_write_time(cache + "/mura_missing_images.csv");
+  auto follower = MakeTask(Options(*root_, 40));
+  ASSERT_TRUE(follower->List().ok());
+  ASSERT_TRUE(follower->Prepare(reader).ok());
+  EXPECT_EQ(StoreDirs(cache).size(), 1u);
+  EXPECT_EQ(fs::last_write_time(cache + "/mura_missing_images.csv"), report);
+  EXPECT_EQ(LoadImage(*follower, 3).pixels, LoadImage(*builder, 3).pixels);
+}
+
 TEST_F(MuraTaskTest, DamagedStoresAndAbandonedBuildsAreReplaced) {
   const std::string cache = FreshDir("cache_damaged");
   const std::string store = Ready(Options(*root_, 40), cache)->Info().at("image_cache");
