@@ -226,7 +226,8 @@ class TransferStageRunner : public StageRunner {
                                            const std::string& marker) const;
   absl::StatusOr<SubRunModel> BuildModel(const RunContext& context, const SubRun& run,
                                          const std::string& dir, bool initialize) const;
-  absl::Status WriteSubRunResults(const Task& task, const TaskFold& fold, const SubRun& run,
+  absl::Status WriteSubRunResults(const RunContext& context, const Task& task,
+                                  const TaskFold& fold, const SubRun& run,
                                   const std::vector<SampleRef>& train, const std::string& dir,
                                   const ClassifierResult& result,
                                   const std::string& marker) const;
@@ -607,12 +608,13 @@ absl::StatusOr<bool> TransferStageRunner::RunSubRun(const RunContext& context, c
   job.num_threads = context.num_threads;
   GENESIS_ASSIGN_OR_RETURN(ClassifierResult result, RunFineTuning(job));
   if (!main_rank) return true;  // Rank 0 scores val and test and writes.
-  GENESIS_RETURN_IF_ERROR(WriteSubRunResults(task, fold, run, train, dir, result, marker));
+  GENESIS_RETURN_IF_ERROR(WriteSubRunResults(context, task, fold, run, train, dir, result, marker));
   return true;
 }
 
 // Predictions, subrun.json and .done of a finished sub-run (rank 0).
-absl::Status TransferStageRunner::WriteSubRunResults(const Task& task, const TaskFold& fold,
+absl::Status TransferStageRunner::WriteSubRunResults(const RunContext& context,
+                                                     const Task& task, const TaskFold& fold,
                                                      const SubRun& run,
                                                      const std::vector<SampleRef>& train,
                                                      const std::string& dir,
