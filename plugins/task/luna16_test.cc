@@ -208,7 +208,11 @@ TEST(Luna16TaskTest, NegativeDownsamplingFollowsItsSeed) {
 
 TEST(Luna16TaskTest, DownsampleTestFalseTestsEveryCandidate) {
   std::set<std::string> kept;
-  for (const TaskSample& s : Listed(Options())->samples()) kept.insert(s.id);
+  // The task must outlive the loop: `for (... : Listed(...)->samples())` would iterate over
+  // the samples of a task destroyed before the first iteration (ASan: heap-use-after-free).
+  const std::unique_ptr<Task> downsampled = Listed(Options());
+  ASSERT_NE(downsampled, nullptr);
+  for (const TaskSample& s : downsampled->samples()) kept.insert(s.id);
   Luna16TaskOptions o = Options();
   o.set_downsample_test(false);
   auto task = Listed(o);
