@@ -649,6 +649,9 @@ absl::StatusOr<std::vector<PickledTensor>> TensorsOf(const Ref& root, absl::stri
   }
   std::vector<PickledTensor> tensors;
   absl::flat_hash_set<std::string> names;
+  // Views of one storage must agree on what it is: the legacy reader sizes the storage's bytes
+  // from the first view, and a later view claiming more elements would read past them.
+  std::map<std::string, std::pair<StorageDtype, int64_t>> storages;
   for (const auto& [key, value] : root->entries) {
     if (key->kind != Obj::kStr) {
       return absl::InvalidArgumentError(
@@ -673,6 +676,14 @@ absl::StatusOr<std::vector<PickledTensor>> TensorsOf(const Ref& root, absl::stri
     t.sizes = value->sizes;
     t.strides = value->strides;
     GENESIS_RETURN_IF_ERROR(CheckView(t, source));
+    const auto [storage, first] =
+        storages.emplace(t.storage_key, std::make_pair(t.dtype, t.storage_numel));
+    if (!first && storage->second != std::make_pair(t.dtype, t.storage_numel)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source, ": storage '", t.storage_key, "' is pickled as ", storage->second.second, " x ",
+          StorageDtypeName(storage->second.first), " and, for tensor '", t.name, "', as ",
+          t.storage_numel, " x ", StorageDtypeName(t.dtype), " (corrupt file?)"));
+    }
     tensors.push_back(std::move(t));
   }
   return tensors;

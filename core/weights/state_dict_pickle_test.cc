@@ -37,5 +37,26 @@ TEST(StateDictPickleTest, DeepNestingIsAnErrorNotAStackOverflow) {
       << parsed.status();
 }
 
+// Found by tools/fuzz/pickle_fuzzer (property: every legacy storage holds what its views
+// claim): two views of storage '0', as 4 and as 5 floats. The legacy reader sizes the
+// storage's bytes from the first view; the second would read past them.
+TEST(StateDictPickleTest, ViewsOfOneStorageMustAgreeOnItsSize) {
+  auto tensor = [](const std::string& name, char numel) {
+    return "X\x01\x00\x00\x00"s + name + "ctorch._utils\n_rebuild_tensor_v2\n(" +
+           "(X\x07\x00\x00\x00storage"s + "ctorch\nFloatStorage\n" + "X\x01\x00\x00\x00"s + "0" +
+           "X\x03\x00\x00\x00"s + "cpu" + "K"s + numel + "tQK\x00K\x04\x85K\x01\x85\x89NtR"s;
+  };
+  auto parsed =
+      ParseStateDictPickle("\x80\x02}("s + tensor("a", 4) + tensor("b", 5) + "u.", "mixed.pkl");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_TRUE(absl::StrContains(parsed.status().message(),
+                                "mixed.pkl: storage '0' is pickled as 4 x float32 and, for "
+                                "tensor 'b', as 5 x float32"))
+      << parsed.status();
+  auto same = ParseStateDictPickle("\x80\x02}("s + tensor("a", 4) + tensor("b", 4) + "u.", "ok");
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_EQ(same->size(), 2u);
+}
+
 }  // namespace
 }  // namespace genesis
