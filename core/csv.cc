@@ -21,6 +21,9 @@ std::string CsvField(absl::string_view field) {
 }
 
 std::string CsvLine(const std::vector<std::string>& fields) {
+  // One empty field written bare would be an empty line, which ParseCsv and CsvReader skip as
+  // blank: quote it so the row survives the round trip.
+  if (fields.size() == 1 && fields[0].empty()) return "\"\"\n";
   std::string line;
   for (size_t i = 0; i < fields.size(); ++i) {
     if (i > 0) line += ',';

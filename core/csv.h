@@ -22,7 +22,8 @@ namespace genesis {
 
 // One field, quoted when needed.
 std::string CsvField(absl::string_view field);
-// A whole line (fields joined by ',', terminated by '\n').
+// A whole line (fields joined by ',', terminated by '\n'); a row of one empty field is written
+// as "" so it is not read back as a blank line.
 std::string CsvLine(const std::vector<std::string>& fields);
 
 struct CsvTable {

@@ -86,7 +86,11 @@ bool StorageDtypeOf(absl::string_view storage_class, StorageDtype* dtype) {
 }
 
 struct Obj;
-using Ref = std::shared_ptr<Obj>;
+// Objects belong to the ObjArena of one parse and refer to each other by plain pointers: a
+// hostile pickle can build cycles (a dict stored in itself through the memo, a list appended
+// to itself), which reference counting would leak, and nestings as deep as the file is long,
+// which it would tear down recursively until the stack overflows.
+using Ref = Obj*;
 
 struct Obj {
   enum Kind {
@@ -149,18 +153,27 @@ const char* KindName(Obj::Kind kind) {
   return "?";
 }
 
-Ref Make(Obj::Kind kind) {
-  auto o = std::make_shared<Obj>();
-  o->kind = kind;
-  return o;
-}
+// Owns every object of one parse (the legacy format's pickles share one). At most one object
+// per opcode, so its size is bounded by the input's.
+class ObjArena {
+ public:
+  Ref Make(Obj::Kind kind) {
+    objects_.push_back(std::make_unique<Obj>());
+    objects_.back()->kind = kind;
+    return objects_.back().get();
+  }
+
+ private:
+  std::vector<std::unique_ptr<Obj>> objects_;
+};
 
 class Unpickler {
  public:
-  // Reads one pickle starting at byte `start` of `data`; `label` names the stream in errors.
-  Unpickler(absl::string_view data, absl::string_view source, size_t start = 0,
+  // Reads one pickle starting at byte `start` of `data` into objects of `arena`; `label` names
+  // the stream in errors.
+  Unpickler(ObjArena* arena, absl::string_view data, absl::string_view source, size_t start = 0,
             absl::string_view label = "data.pkl")
-      : data_(data), source_(source), label_(label), pos_(start) {}
+      : arena_(arena), data_(data), source_(source), label_(label), pos_(start) {}
 
   // Byte after the STOP opcode, once Run() succeeded.
   size_t end() const { return pos_; }
@@ -181,6 +194,8 @@ class Unpickler {
   }
 
  private:
+  Ref Make(Obj::Kind kind) { return arena_->Make(kind); }
+
   absl::Status Error(absl::string_view what) const {
     return absl::InvalidArgumentError(absl::StrCat(source_, ": ", label_, " byte ", op_pos_,
                                                    " (opcode 0x", absl::Hex(op_, absl::kZeroPad2),
@@ -586,6 +601,7 @@ class Unpickler {
     }
   }
 
+  ObjArena* arena_;
   absl::string_view data_;
   std::string source_;
   std::string label_;
@@ -633,6 +649,9 @@ absl::StatusOr<std::vector<PickledTensor>> TensorsOf(const Ref& root, absl::stri
   }
   std::vector<PickledTensor> tensors;
   absl::flat_hash_set<std::string> names;
+  // Views of one storage must agree on what it is: the legacy reader sizes the storage's bytes
+  // from the first view, and a later view claiming more elements would read past them.
+  std::map<std::string, std::pair<StorageDtype, int64_t>> storages;
   for (const auto& [key, value] : root->entries) {
     if (key->kind != Obj::kStr) {
       return absl::InvalidArgumentError(
@@ -657,6 +676,14 @@ absl::StatusOr<std::vector<PickledTensor>> TensorsOf(const Ref& root, absl::stri
     t.sizes = value->sizes;
     t.strides = value->strides;
     GENESIS_RETURN_IF_ERROR(CheckView(t, source));
+    const auto [storage, first] =
+        storages.emplace(t.storage_key, std::make_pair(t.dtype, t.storage_numel));
+    if (!first && storage->second != std::make_pair(t.dtype, t.storage_numel)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source, ": storage '", t.storage_key, "' is pickled as ", storage->second.second, " x ",
+          StorageDtypeName(storage->second.first), " and, for tensor '", t.name, "', as ",
+          t.storage_numel, " x ", StorageDtypeName(t.dtype), " (corrupt file?)"));
+    }
     tensors.push_back(std::move(t));
   }
   return tensors;
@@ -666,7 +693,8 @@ absl::StatusOr<std::vector<PickledTensor>> TensorsOf(const Ref& root, absl::stri
 
 absl::StatusOr<std::vector<PickledTensor>> ParseStateDictPickle(absl::string_view pickle,
                                                                 absl::string_view source) {
-  Unpickler unpickler(pickle, source);
+  ObjArena arena;
+  Unpickler unpickler(&arena, pickle, source);
   GENESIS_ASSIGN_OR_RETURN(Ref root, unpickler.Run());
   return TensorsOf(root, source);
 }
@@ -679,9 +707,10 @@ absl::StatusOr<LegacyStateDict> ParseLegacyStateDict(absl::string_view file,
     return absl::InvalidArgumentError(absl::StrCat(source, ": legacy torch.save file: ", what));
   };
   size_t pos = 0;
+  ObjArena arena;
   std::vector<Ref> pickles;
   for (int k = 0; k < 5; ++k) {
-    Unpickler unpickler(file, source, pos, "legacy pickle");
+    Unpickler unpickler(&arena, file, source, pos, "legacy pickle");
     GENESIS_ASSIGN_OR_RETURN(Ref object, unpickler.Run());
     pickles.push_back(object);
     pos = unpickler.end();

@@ -32,6 +32,8 @@
 namespace genesis {
 namespace {
 
+constexpr int64_t kMaxSliceCount = 1000000000;
+
 class CsvManifestSource : public DatasetSource {
  public:
   explicit CsvManifestSource(const CsvManifestOptions& options) : options_(options) {}
@@ -101,9 +103,12 @@ class CsvManifestSource : public DatasetSource {
       }
       int64_t slices = -1;
       if (slices_col >= 0 && !row[slices_col].empty()) {
-        if (!absl::SimpleAtoi(row[slices_col], &slices) || slices < 0) {
-          skip_row(where, absl::StrCat("slice_count must be a non-negative integer, got '",
-                                       row[slices_col], "'"));
+        // Bounded so that a patient's sum over its rows cannot overflow (a file holds far
+        // fewer slices; 2^63 - 1 on two rows used to be undefined behaviour).
+        if (!absl::SimpleAtoi(row[slices_col], &slices) || slices < 0 ||
+            slices > kMaxSliceCount) {
+          skip_row(where, absl::StrCat("slice_count must be an integer in [0, ", kMaxSliceCount,
+                                       "], got '", row[slices_col], "'"));
           continue;
         }
       }

@@ -1,4 +1,6 @@
 // "csv_manifest" over make_fixtures.py's manifest.csv (quoted file names with commas).
+#include "core/dataset_source.h"
+#include "core/registry.h"
 #include "gtest/gtest.h"
 #include "plugins/dataset/csv_manifest.pb.h"
 #include "plugins/dataset/fixture_util.h"
@@ -50,6 +52,32 @@ TEST(CsvManifestTest, SliceCountsAndVaryingLabels) {
   EXPECT_EQ((*records)[0].dataset, "Renamed");
   EXPECT_EQ((*records)[0].slice_count, 2);
   EXPECT_EQ((*records)[0].labels.at("finding"), "none,mass");
+}
+
+// Two rows of 2^63 - 1 slices summed past int64 (undefined behaviour; UBSan in
+// tools/sanitize.sh). Absurd counts now make the row malformed, reported, and left out.
+TEST(CsvManifestTest, AbsurdSliceCountsAreSkippedRows) {
+  const std::string dir = dataset::ScratchDir("manifest_slices");
+  dataset::WriteText(dir + "/a.png", "x");
+  dataset::WriteText(dir + "/list.csv",
+                     "dataset,patient_id,modality,body_part,file,slice_count\n"
+                     "D,7,XR,chest,a.png,9223372036854775807\n"
+                     "D,7,XR,chest,a.png,9223372036854775807\n"
+                     "D,7,XR,chest,a.png,1000000000\n");
+  CsvManifestOptions options;
+  options.set_root(dir);
+  options.set_manifest("list.csv");
+  auto source = Registry<DatasetSource>::Get().Create("csv_manifest", options);
+  ASSERT_TRUE(source.ok()) << source.status();
+  auto records = (*source)->Scan();
+  ASSERT_TRUE(records.ok()) << records.status();
+  ASSERT_EQ(records->size(), 1u);
+  EXPECT_EQ((*records)[0].slice_count, 1000000000);
+  const auto skipped = (*source)->SkippedInputs();
+  ASSERT_EQ(skipped.size(), 2u);
+  EXPECT_EQ(skipped[0].first, dir + "/list.csv:2");
+  EXPECT_EQ(skipped[0].second,
+            "slice_count must be an integer in [0, 1000000000], got '9223372036854775807'");
 }
 
 TEST(CsvManifestTest, ListsTheBrokenFixtureWithoutReadingIt) {

@@ -15,6 +15,22 @@
 #include "gtest/gtest.h"
 #include "plugins/reader/test_util.h"
 
+// A corrupted MATLAB v7.3 file makes HDF5 (Debian's libhdf5, below libmatio) ask malloc for
+// absurd sizes taken from the damaged metadata -- 45 PB for one cache entry -- and it handles
+// the NULL that glibc's malloc returns by failing the read, which is what this test expects.
+// AddressSanitizer (tools/sanitize.sh) aborts on such requests instead of returning NULL; make
+// it behave like malloc here. C++ `new` still reports, so Genesis' own allocations stay checked.
+// The same files make HDF5 1.10 lose a metadata-cache entry when deserialising a damaged
+// object header fails inside H5C_protect (56 bytes per file, LeakSanitizer at exit). The leak
+// is inside libhdf5, with no handle Genesis could free; it is reported in tools/fuzz/README.md
+// and silenced for that one function only, so a leak anywhere else still fails the test.
+// Matching a function needs full allocation stacks: libhdf5 has no frame pointers, so the
+// fast unwinder would stop at its first frame.
+extern "C" const char* __asan_default_options() {
+  return "allocator_may_return_null=1:fast_unwind_on_malloc=0";
+}
+extern "C" const char* __lsan_default_suppressions() { return "leak:H5C_protect\n"; }
+
 namespace genesis {
 namespace {
 

@@ -1,6 +1,7 @@
 #include "plugins/reader/dicom_structure.h"
 
 #include <cstdint>
+#include <limits>
 #include <set>
 #include <string>
 
@@ -261,11 +262,15 @@ class Walker {
           absl::StrCat(path_, ": DICOM file has no pixel data (not an image)"));
     }
     if (pixel_encapsulated_ || rows_ == 0 || columns_ == 0) return absl::OkStatus();
-    const int64_t need =
-        static_cast<int64_t>(rows_) * columns_ * samples_ * frames_ * bits_allocated_ / 8;
-    if (static_cast<int64_t>(pixel_length_) < need) {
-      return absl::DataLossError(absl::StrCat(path_, ": pixel data holds ", pixel_length_,
-                                              " bytes, Rows x Columns x ... needs ", need));
+    // In 128 bits: four 16-bit values and a 63-bit NumberOfFrames overflow 64 (undefined
+    // behaviour, and a wrapped product once let a file claiming 2^58 frames pass).
+    const __int128 need = static_cast<__int128>(rows_) * columns_ * samples_ * frames_ *
+                          bits_allocated_ / 8;
+    if (static_cast<__int128>(pixel_length_) < need) {
+      return absl::DataLossError(absl::StrCat(
+          path_, ": pixel data holds ", pixel_length_, " bytes, Rows x Columns x ... needs ",
+          need > std::numeric_limits<int64_t>::max() ? std::string("more than 2^63")
+                                                     : absl::StrCat(static_cast<int64_t>(need))));
     }
     return absl::OkStatus();
   }

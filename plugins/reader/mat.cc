@@ -359,6 +359,32 @@ class Mat5Checker {
   bool swap_;
 };
 
+enum class MatLevel { kUnsupported, kV5, kV73 };
+
+// The MAT-file level its 128-byte header declares: version 0x0100 (v5 / v7) or 0x0200 (v7.3,
+// HDF5) at byte 124, in the byte order of the "IM" / "MI" indicator at byte 126. Checked
+// before libmatio opens the file: for anything else Mat_Open tries the v4 format, whose
+// header fields then come from arbitrary bytes -- it allocated and cleared gigabytes for one
+// 500-byte file (tools/fuzz/mat_fuzzer) -- and Genesis refuses v4 files anyway.
+absl::StatusOr<MatLevel> HeaderLevel(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  unsigned char header[128];
+  in.read(reinterpret_cast<char*>(header), sizeof(header));
+  if (in.gcount() < static_cast<std::streamsize>(sizeof(header))) {
+    return absl::DataLossError(absl::StrCat(path, ": truncated header (", in.gcount(),
+                                            " bytes; a MAT-file header has 128)"));
+  }
+  uint16_t version = 0;
+  if (header[126] == 'I' && header[127] == 'M') {
+    version = static_cast<uint16_t>(header[124] | header[125] << 8);
+  } else if (header[126] == 'M' && header[127] == 'I') {
+    version = static_cast<uint16_t>(header[124] << 8 | header[125]);
+  }
+  if (version == 0x0100) return MatLevel::kV5;
+  if (version == 0x0200) return MatLevel::kV73;
+  return MatLevel::kUnsupported;
+}
+
 absl::Status CheckMat5Complete(const std::string& path) {
   GENESIS_ASSIGN_OR_RETURN(const std::string file, ReadFile(path));
   if (file.size() < 128) return absl::DataLossError(absl::StrCat(path, ": truncated header"));
@@ -395,16 +421,25 @@ class MatReader : public ImageReader {
   absl::StatusOr<std::vector<Volume>> ReadLocked(const std::string& path) const {
     InstallMatioLogger();
     last_matio_message.clear();
+    GENESIS_ASSIGN_OR_RETURN(const MatLevel level, HeaderLevel(path));
+    if (level == MatLevel::kUnsupported) {
+      return reader_internal::FileError(
+          path,
+          "not a MATLAB v5, v7 or v7.3 MAT-file (its 128-byte header does not declare version "
+          "0x0100 or 0x0200; MATLAB v4 files are unsupported)");
+    }
+    // Genesis' own structure check first, so libmatio only parses v5 files it has vetted.
+    if (level == MatLevel::kV5) GENESIS_RETURN_IF_ERROR(CheckMat5Complete(path));
     MatFile mat(Mat_Open(path.c_str(), MAT_ACC_RDONLY));
     if (mat == nullptr) {
       return reader_internal::FileError(
           path, absl::StrCat("not a MATLAB .mat file libmatio can open", MatioDetail()));
     }
     const mat_ft version = Mat_GetVersion(mat.get());
-    if (version != MAT_FT_MAT5 && version != MAT_FT_MAT73) {
-      return reader_internal::FileError(path, "MATLAB v4 (or unknown) .mat files are unsupported");
+    if (version != (level == MatLevel::kV5 ? MAT_FT_MAT5 : MAT_FT_MAT73)) {
+      return reader_internal::FileError(
+          path, "libmatio reads another MAT-file version than its header declares");
     }
-    if (version == MAT_FT_MAT5) GENESIS_RETURN_IF_ERROR(CheckMat5Complete(path));
 
     std::string variable = options_.variable();
     if (variable.empty()) {

@@ -1,6 +1,9 @@
 // "mat" reader on generated fixtures: MATLAB v5 (scipy.io.savemat) and a realistic v7.3
 // (HDF5 with the 512-byte MATLAB userblock, as MATLAB writes Brain Tumor figshare files).
 // MATLAB arrays are (y, x, z[, t]); fixtures hold f = x + 10 y + 100 z (+ 1000 t).
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -120,6 +123,35 @@ TEST(MatReaderTest, MissingVariableAndNonStructPathAreErrors) {
   auto bad = Registry<ImageReader>::Get().Create("mat", options);
   ASSERT_FALSE(bad.ok());
   EXPECT_TRUE(absl::StartsWith(bad.status().message(), "variable:")) << bad.status();
+}
+
+// Found by tools/fuzz/mat_fuzzer (slow units of 12-16 s and 1.9 GB): a file whose header is not
+// a v5 / v7.3 one went to libmatio's Mat_Open, which then tried the v4 format and allocated
+// and cleared gigabytes sized by arbitrary bytes. Such headers are refused before libmatio.
+TEST(MatReaderTest, HeadersOtherThanV5AndV73AreRefusedBeforeLibmatio) {
+  GENESIS_REQUIRE_FIXTURES(dir);
+  const std::string tmp = std::getenv("TEST_TMPDIR");
+  std::ifstream in(dir + "/mat/v5.mat", std::ios::binary);
+  std::string v5((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(v5.size(), 128u);
+
+  std::string v4 = v5;
+  v4.replace(0, 4, std::string(4, '\0'));  // A v4 header: type 0, then 'MATL' rows, ...
+  v4[124] = '\0';
+  v4[125] = '\0';  // No v5 version.
+  std::ofstream(tmp + "/v4.mat", std::ios::binary) << v4;
+  auto refused = ReadWith(MatReaderOptions(), tmp + "/v4.mat");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(absl::StrContains(refused.status().message(),
+                                tmp + "/v4.mat: not a MATLAB v5, v7 or v7.3 MAT-file"))
+      << refused.status();
+
+  std::ofstream(tmp + "/short.mat", std::ios::binary) << v5.substr(0, 100);
+  auto short_header = ReadWith(MatReaderOptions(), tmp + "/short.mat");
+  ASSERT_FALSE(short_header.ok());
+  EXPECT_TRUE(absl::StrContains(short_header.status().message(),
+                                tmp + "/short.mat: truncated header (100 bytes"))
+      << short_header.status();
 }
 
 }  // namespace

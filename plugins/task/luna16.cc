@@ -482,6 +482,7 @@ absl::Status Luna16Task::List() {
   DownsampleNegatives();
   if (options_.downsample_test()) {
     // Samples are the kept candidates only.
+    const size_t listed = samples_.size();
     size_t out = 0;
     for (size_t i = 0; i < samples_.size(); ++i) {
       if (!candidates_[i].kept) continue;
@@ -493,6 +494,14 @@ absl::Status Luna16Task::List() {
     }
     samples_.resize(out);
     candidates_.resize(out);
+    if (samples_.empty()) {
+      // Only negatives, and too few for negative_fraction to keep one: an empty task would
+      // only fail later, in Folds(), with a message about the call order.
+      return absl::InvalidArgumentError(absl::StrCat(
+          candidates_path_, ": no candidate left after down-sampling: ", listed,
+          " negative(s), no positive, and negative_fraction ", options_.negative_fraction(),
+          " keeps none of them; list more candidates or set downsample_test: false"));
+    }
   }
   for (size_t i = 0; i < samples_.size(); ++i) {
     series_[candidates_[i].series].samples.push_back(static_cast<int64_t>(i));

@@ -209,7 +209,11 @@ TEST(Luna16TaskTest, NegativeDownsamplingFollowsItsSeed) {
 
 TEST(Luna16TaskTest, DownsampleTestFalseTestsEveryCandidate) {
   std::set<std::string> kept;
-  for (const TaskSample& s : Listed(Options())->samples()) kept.insert(s.id);
+  // The task must outlive the loop: `for (... : Listed(...)->samples())` would iterate over
+  // the samples of a task destroyed before the first iteration (ASan: heap-use-after-free).
+  const std::unique_ptr<Task> downsampled = Listed(Options());
+  ASSERT_NE(downsampled, nullptr);
+  for (const TaskSample& s : downsampled->samples()) kept.insert(s.id);
   Luna16TaskOptions o = Options();
   o.set_downsample_test(false);
   auto task = Listed(o);
@@ -475,6 +479,34 @@ TEST(Luna16TaskTest, MalformedRowsFailNamingFileLineAndColumn) {
     EXPECT_TRUE(absl::StrContains(ReadText(context.cache_dir + "/bad_rows.csv"), expected));
     for (const TaskSample& s : (*skipping)->samples()) EXPECT_NE(s.id, "cand_0000008");
   }
+}
+
+// Found by tools/fuzz/luna16_candidates_fuzzer: a candidate list whose only usable rows are a
+// few negatives listed successfully with zero samples (negative_fraction 0.1 of 1 rounds to
+// 0), and the task failed later in Folds() with "Folds() before List()".
+TEST(Luna16TaskTest, NothingLeftAfterDownsamplingIsAnErrorNamingTheFile) {
+  std::ifstream in(Fixture() + "/candidates_V2/candidates_V2.csv");
+  std::string header, row;
+  ASSERT_TRUE(std::getline(in, header) && std::getline(in, row));
+  const std::string uid = row.substr(0, row.find(','));
+  const std::string dir = luna16::TestDir("only_negatives");
+  const std::string csv = dir + "/one_negative.csv";
+  std::ofstream(csv) << "seriesuid,coordX,coordY,coordZ,class\n" << uid << ",1,2,3,0\n";
+  Luna16TaskOptions o = Options();
+  o.set_candidates(csv);
+  auto task = Registry<Task>::Get().Create("luna16", o);
+  ASSERT_TRUE(task.ok()) << task.status();
+  const absl::Status status = (*task)->List();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_TRUE(absl::StrContains(status.message(),
+                                csv + ": no candidate left after down-sampling: 1 negative(s)"))
+      << status;
+  // Without down-sampling the test set, the same list is one sample.
+  o.set_downsample_test(false);
+  auto all = Registry<Task>::Get().Create("luna16", o);
+  ASSERT_TRUE(all.ok());
+  ASSERT_TRUE((*all)->List().ok());
+  EXPECT_EQ((*all)->samples().size(), 1u);
 }
 
 TEST(Luna16TaskTest, OptionsAreValidated) {
