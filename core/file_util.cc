@@ -6,12 +6,16 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 
 namespace genesis {
 
@@ -24,8 +28,66 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return buffer.str();
 }
 
+namespace {
+
+constexpr absl::string_view kTempInfix = ".tmp.";
+
+const std::string& HostName() {
+  static const std::string* host = [] {
+    char name[256] = "localhost";
+    gethostname(name, sizeof(name) - 1);
+    name[sizeof(name) - 1] = '\0';
+    return new std::string(name);
+  }();
+  return *host;
+}
+
+}  // namespace
+
+std::string TempPathFor(const std::string& path) {
+  return absl::StrCat(path, kTempInfix, HostName(), ".", static_cast<int64_t>(getpid()));
+}
+
+absl::Status SyncFile(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY);
+  if (fd < 0) {
+    return absl::DataLossError(absl::StrCat(path, ": cannot open to sync: ", std::strerror(errno)));
+  }
+  const bool ok = fsync(fd) == 0;
+  const int error = errno;
+  close(fd);
+  if (!ok) return absl::DataLossError(absl::StrCat(path, ": fsync failed: ", std::strerror(error)));
+  return absl::OkStatus();
+}
+
+std::vector<std::string> RemoveStaleTempFiles(const std::string& dir) {
+  namespace fs = std::filesystem;
+  const std::string marker = absl::StrCat(kTempInfix, HostName(), ".");
+  std::vector<fs::path> stale;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const size_t at = name.rfind(marker);
+    if (at == std::string::npos || at == 0) continue;
+    int64_t pid = 0;
+    if (!absl::SimpleAtoi(absl::string_view(name).substr(at + marker.size()), &pid) || pid <= 0) {
+      continue;
+    }
+    if (kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // Alive (or not ours).
+    stale.push_back(it->path());
+    if (it->is_directory(ec)) it.disable_recursion_pending();
+  }
+  std::vector<std::string> removed;
+  for (const fs::path& p : stale) {
+    std::error_code remove_error;
+    fs::remove_all(p, remove_error);
+    if (!remove_error) removed.push_back(p.string());
+  }
+  return removed;
+}
+
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents) {
-  const std::string tmp = absl::StrCat(path, ".tmp.", getpid());
+  const std::string tmp = TempPathFor(path);
   FILE* f = std::fopen(tmp.c_str(), "wb");
   if (f == nullptr) {
     return absl::PermissionDeniedError(

@@ -260,6 +260,11 @@ absl::StatusOr<RunSummary> RunStages(const Experiment& resolved, const RunOption
       GENESIS_RETURN_IF_ERROR(PrepareStageFolder(context, *runner, label, marker, previous));
     }
     if (runner->Shardable()) shardable_seen = true;
+    // Temp files of writes a kill -9 interrupted (this host's dead processes only: a live
+    // shard's writes in progress are kept).
+    for (const std::string& stale : RemoveStaleTempFiles(context.stage_dir)) {
+      LOG(INFO) << label << ": removed " << stale << ", left by an interrupted write";
+    }
     GENESIS_RETURN_IF_ERROR(announce("run"));
     LOG(INFO) << label << " -> " << context.stage_dir;
     const auto start = std::chrono::steady_clock::now();

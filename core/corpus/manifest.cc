@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "core/csv.h"
+#include "core/file_util.h"
 #include "core/status_macros.h"
 
 namespace genesis {
@@ -91,7 +92,7 @@ std::string ManifestLine(const ManifestRow& r) {
 absl::StatusOr<std::unique_ptr<ManifestWriter>> ManifestWriter::Open(const std::string& path) {
   std::unique_ptr<ManifestWriter> w(new ManifestWriter());
   w->path_ = path;
-  w->tmp_ = absl::StrCat(path, ".tmp.", getpid());
+  w->tmp_ = TempPathFor(path);
   w->file_ = std::fopen(w->tmp_.c_str(), "wb");
   if (w->file_ == nullptr) {
     return absl::PermissionDeniedError(
@@ -120,7 +121,7 @@ absl::Status ManifestWriter::Add(const ManifestRow& row) {
 
 absl::Status ManifestWriter::Close() {
   if (file_ == nullptr) return absl::FailedPreconditionError(absl::StrCat(path_, ": closed"));
-  const bool ok = std::fflush(file_) == 0;
+  const bool ok = std::fflush(file_) == 0 && fsync(fileno(file_)) == 0;
   const bool closed = std::fclose(file_) == 0;
   file_ = nullptr;
   if (!ok || !closed || std::rename(tmp_.c_str(), path_.c_str()) != 0) {

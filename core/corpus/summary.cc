@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <vector>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -214,9 +215,12 @@ absl::Status WriteBarChart(const std::string& path, const std::string& title,
       cv::putText(image, text, cv::Point(x_of(shown) + 6, y1 - 5), font, 0.45, black, 1,
                   cv::LINE_AA);
     }
-    if (!cv::imwrite(path, image)) {
-      return absl::PermissionDeniedError(absl::StrCat(path, ": cannot write PNG"));
+    std::vector<unsigned char> png;
+    if (!cv::imencode(".png", image, png)) {
+      return absl::InternalError(absl::StrCat(path, ": cannot encode PNG"));
     }
+    GENESIS_RETURN_IF_ERROR(WriteFileAtomically(
+        path, absl::string_view(reinterpret_cast<const char*>(png.data()), png.size())));
   } catch (const cv::Exception& e) {
     return absl::InternalError(absl::StrCat(path, ": drawing chart: ", e.what()));
   }

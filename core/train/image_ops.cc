@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "core/file_util.h"
 
 namespace genesis {
 
@@ -53,17 +54,15 @@ absl::Status WriteSampleGrid(const std::string& path, int64_t n, int64_t side,
     }
   }
   try {
-    const std::string tmp = path + ".tmp.png";
-    if (!cv::imwrite(tmp, grid)) {
-      return absl::PermissionDeniedError(absl::StrCat(path, ": cannot write PNG"));
+    std::vector<unsigned char> png;
+    if (!cv::imencode(".png", grid, png)) {
+      return absl::InternalError(absl::StrCat(path, ": cannot encode PNG"));
     }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-      return absl::PermissionDeniedError(absl::StrCat(path, ": cannot rename"));
-    }
+    return WriteFileAtomically(
+        path, absl::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
   } catch (const cv::Exception& e) {
     return absl::InternalError(absl::StrCat(path, ": ", e.what()));
   }
-  return absl::OkStatus();
 }
 
 }  // namespace genesis

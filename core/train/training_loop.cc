@@ -59,7 +59,7 @@ void SetLearningRate(torch::optim::Optimizer& optimizer, double lr) {
 
 absl::Status SaveCheckpoint(const std::string& path, torch::nn::Module& model,
                             torch::optim::Optimizer& optimizer, const LoopState& s) {
-  const std::string tmp = absl::StrCat(path, ".tmp.", getpid());
+  const std::string tmp = TempPathFor(path);
   try {
     torch::serialize::OutputArchive archive;
     torch::serialize::OutputArchive model_archive;
@@ -96,6 +96,10 @@ absl::Status SaveCheckpoint(const std::string& path, torch::nn::Module& model,
         absl::StrCat(path, ": cannot write checkpoint: ", e.what_without_backtrace()));
   }
   std::error_code ec;
+  if (absl::Status synced = SyncFile(tmp); !synced.ok()) {
+    fs::remove(tmp, ec);
+    return synced;
+  }
   fs::rename(tmp, path, ec);
   if (ec) {
     fs::remove(tmp, ec);

@@ -30,6 +30,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/command.h"
+#include "core/file_util.h"
 #include "core/pretext_task.h"
 #include "core/random.h"
 #include "core/status_macros.h"
@@ -163,9 +164,12 @@ absl::Status WritePng(const Image& image, const std::string& path) {
     }
   }
   try {
-    if (!cv::imwrite(path, mat)) {
-      return absl::PermissionDeniedError(absl::StrCat(path, ": cannot write PNG"));
+    std::vector<unsigned char> png;
+    if (!cv::imencode(".png", mat, png)) {
+      return absl::InternalError(absl::StrCat(path, ": cannot encode PNG"));
     }
+    GENESIS_RETURN_IF_ERROR(WriteFileAtomically(
+        path, absl::string_view(reinterpret_cast<const char*>(png.data()), png.size())));
   } catch (const cv::Exception& e) {
     return absl::InternalError(absl::StrCat(path, ": cannot write PNG: ", e.what()));
   }

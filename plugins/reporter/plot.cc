@@ -4,9 +4,11 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "core/file_util.h"
 #include "opencv2/core.hpp"
 #include "opencv2/imgcodecs.hpp"
 #include "opencv2/imgproc.hpp"
@@ -542,13 +544,15 @@ absl::Status WritePlotPng(const Plot& plot, const std::string& path, int width, 
   MatCanvas canvas(width, height);
   DrawPlot(plot, canvas, width, height);
   try {
-    if (!cv::imwrite(path, canvas.image())) {
-      return absl::PermissionDeniedError(absl::StrCat(path, ": cannot write PNG"));
+    std::vector<unsigned char> png;
+    if (!cv::imencode(".png", canvas.image(), png)) {
+      return absl::InternalError(absl::StrCat(path, ": cannot encode PNG"));
     }
+    return WriteFileAtomically(
+        path, absl::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
   } catch (const cv::Exception& e) {
     return absl::InternalError(absl::StrCat(path, ": cannot write PNG: ", e.what()));
   }
-  return absl::OkStatus();
 }
 
 std::string PlotSvg(const Plot& plot, int width, int height) {

@@ -712,7 +712,7 @@ absl::Status Luna16Task::ExtractSeries(const Series& series, int threads,
 }
 
 absl::Status Luna16Task::BuildCache(const std::string& dir, int threads) {
-  const std::string partial = absl::StrCat(dir, ".partial.", getpid());
+  const std::string partial = TempPathFor(dir);
   std::error_code ec;
   fs::remove_all(partial, ec);
   SliceStoreOptions store_options;

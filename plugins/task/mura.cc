@@ -477,27 +477,6 @@ absl::Status MuraTask::OpenStore(const std::string& dir) {
   return absl::OkStatus();
 }
 
-// Removes "<fingerprint>.building.<host>.<pid>" folders of this host whose process is gone (a
-// killed build). Builds of other hosts (a shared run folder) are left alone.
-void RemoveAbandonedBuilds(const std::string& folder, const std::string& host) {
-  std::error_code error;
-  const std::string marker = absl::StrCat(".building.", host, ".");
-  for (const auto& entry : fs::directory_iterator(folder, error)) {
-    const std::string name = entry.path().filename().string();
-    const size_t at = name.find(marker);
-    int pid = 0;
-    if (at == std::string::npos || !absl::SimpleAtoi(name.substr(at + marker.size()), &pid) ||
-        pid <= 0) {
-      continue;
-    }
-    if (::kill(pid, 0) != 0 && errno == ESRCH) {
-      LOG(INFO) << "mura: removing the abandoned cache build " << entry.path();
-      std::error_code ignored;
-      fs::remove_all(entry.path(), ignored);
-    }
-  }
-}
-
 // True when `dir` holds a published store (index.csv exists only after Finish) made from
 // exactly the inputs `key` describes.
 bool IsPublished(const std::string& dir, const std::string& key) {
@@ -559,11 +538,10 @@ absl::Status MuraTask::BuildAndPublish(const std::string& dir, const std::string
                                        const TaskContext& context) {
   // Build beside the final folder, then rename: concurrent processes (--shard) and a killed
   // build never leave a half-written store under the final name.
-  char host[256] = {0};
-  ::gethostname(host, sizeof(host) - 1);
-  RemoveAbandonedBuilds(context.cache_dir + "/mura", host);
-  const std::string building =
-      absl::StrFormat("%s.building.%s.%d", dir, host, static_cast<int>(::getpid()));
+  for (const std::string& stale : RemoveStaleTempFiles(context.cache_dir + "/mura")) {
+    LOG(INFO) << "mura: removed the abandoned cache build " << stale;
+  }
+  const std::string building = TempPathFor(dir);
   std::error_code error;
   fs::remove_all(building, error);
   LOG(INFO) << "mura: caching " << images_.size() << " images at " << options_.image_size()

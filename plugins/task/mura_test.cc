@@ -523,7 +523,7 @@ TEST_F(MuraTaskTest, CacheIsReusedAndRebuiltWhenInputsOrOptionsChange) {
   EXPECT_FALSE(fs::exists(changed_store + "/marker"));
   EXPECT_NEAR(LoadImage(*rebuilt, index).at(0, 0), 32768.0 / 65535, 1e-4);
   // No half-built folders left behind.
-  for (const std::string& d : StoreDirs(cache)) EXPECT_EQ(d.find("building"), std::string::npos);
+  for (const std::string& d : StoreDirs(cache)) EXPECT_EQ(d.find(".tmp."), std::string::npos);
 }
 
 // Ranks > 0 of a data-parallel run open the cache rank 0 built and write nothing; without a
@@ -564,8 +564,8 @@ TEST_F(MuraTaskTest, DamagedStoresAndAbandonedBuildsAreReplaced) {
   // Folders of killed builds: this host's dead process (removed), another host's (kept).
   char host[256] = {0};
   gethostname(host, sizeof(host) - 1);
-  const std::string dead = absl::StrCat(store, ".building.", host, ".999999999");
-  const std::string remote = store + ".building.some-other-host.1";
+  const std::string dead = absl::StrCat(store, ".tmp.", host, ".999999999");
+  const std::string remote = store + ".tmp.some-other-host.1";
   fs::create_directories(dead);
   fs::create_directories(remote);
 
