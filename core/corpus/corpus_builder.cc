@@ -271,6 +271,7 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
   std::map<std::pair<size_t, size_t>, std::vector<Volume>> cache;
   const int64_t cache_budget = static_cast<int64_t>(options.read_cache_mb()) << 20;
   int64_t cache_bytes = 0;
+  std::map<PatientKey, std::string> listed_by;  // -> the first dataset spec listing it.
   for (int d = 0; d < options.dataset_size(); ++d) {
     dataset_begin.push_back(plans.size());
     const DatasetSpec& spec = options.dataset(d);
@@ -289,6 +290,20 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
     }
     for (const auto& [input, reason] : (*source)->SkippedInputs()) skip(input, reason);
     LOG(INFO) << "corpus: " << where << ": " << records->size() << " patients";
+    // A patient comes from one dataset spec: the same (dataset, patient_id) from two specs (one
+    // dataset listed twice, or two datasets given one `name`) would be stored twice under one
+    // identity, its volumes numbered twice from 0, its duplicated slices invisible to the
+    // duplicate-content check (which only compares patients).
+    for (const PatientRecord& record : *records) {
+      auto [first, inserted] =
+          listed_by.emplace(PatientKey{record.dataset, record.patient_id}, where);
+      if (!inserted && first->second != where) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            where, ": patient ", record.dataset, "/", record.patient_id, " is also listed by ",
+            first->second, "; list each dataset once, or give the datasets distinct names "
+            "(e.g. the source's `name` option)"));
+      }
+    }
     // Files are read `threads` at a time (readers are const and independent per call) and
     // handled in order, so the plans and reports do not depend on thread timing.
     const size_t first_patient = patients.size();

@@ -311,6 +311,23 @@ TEST(CorpusBuilderTest, ModalityBalancerAndFailedScan) {
   EXPECT_EQ(result.skipped[2].second, "/nowhere/meta.csv: cannot open");
 }
 
+// One patient id from two dataset specs under one dataset name (the same dataset listed twice)
+// fails, naming both specs; the same id under distinct dataset names is two patients.
+TEST(CorpusBuilderTest, PatientListedByTwoDatasetSpecsFailsNamingBoth) {
+  CorpusStage stage = BasicStage();
+  *stage.add_dataset() = Dataset("MRset", "MR", 2, 8, 0);
+  CorpusBuildResult result;
+  absl::Status status = BuildCorpus(stage, Tmp("twice"), 7, 2, &result);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(status.message(),
+            "dataset[2] (phantom_test): patient MRset/p0 is also listed by dataset[1] "
+            "(phantom_test); list each dataset once, or give the datasets distinct names (e.g. "
+            "the source's `name` option)");
+  stage.mutable_dataset(2)->CopyFrom(Dataset("MRother", "MR", 2, 8, 0));
+  ASSERT_TRUE(BuildCorpus(stage, Tmp("twice"), 7, 2, &result).ok());
+  EXPECT_EQ(result.patients, 20 + 4 + 2);
+}
+
 TEST(CorpusStageTest, ReportsSkippedFilesToTheRunOrFailsWhenAsked) {
   CorpusStage stage = BasicStage();
   auto runner = Registry<StageRunner>::Get().Create("corpus", stage);

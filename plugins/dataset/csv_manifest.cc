@@ -13,8 +13,9 @@
 // (records sum it when every row of a patient has one). Other columns become labels: one value when
 // all rows of the patient agree, else the per-file values comma-joined in file order. Rows of one
 // patient must agree on modality and body_part. Records keep the manifest's first-appearance order.
-// A malformed row (empty required field, unknown modality, missing file, disagreeing patient) is
-// reported in skipped.csv and left out; a manifest with no usable row is an error.
+// A malformed row (wrong number of fields, empty required field, unknown modality, missing file,
+// disagreeing patient) is reported in skipped.csv and left out; a manifest with no usable row is
+// an error.
 
 #include <map>
 #include <string>
@@ -50,8 +51,10 @@ class CsvManifestSource : public DatasetSource {
     const std::string csv = dataset::ResolvePath(root, options_.manifest());
     const std::vector<std::string> required = {"dataset", "patient_id", "modality", "body_part",
                                                "file"};
-    GENESIS_ASSIGN_OR_RETURN(CsvTable table, dataset::ReadCsvWithColumns(csv, required));
-    if (table.rows.empty()) {
+    GENESIS_ASSIGN_OR_RETURN(dataset::CsvRows rows, dataset::ReadCsvRowsWithColumns(csv, required));
+    const CsvTable& table = rows.table;
+    skipped_ = rows.bad_rows;  // Rows with a wrong field count, each reported alone.
+    if (table.rows.empty() && rows.bad_rows.empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat(csv, ": has a header but no rows; list one file per row"));
     }
@@ -75,10 +78,9 @@ class CsvManifestSource : public DatasetSource {
     };
     std::vector<Group> groups;
     std::map<std::pair<std::string, std::string>, size_t> index;
-    skipped_.clear();
     for (size_t i = 0; i < table.rows.size(); ++i) {
       const auto& row = table.rows[i];
-      const std::string where = absl::StrCat(csv, ":", i + 2);
+      const std::string where = absl::StrCat(csv, ":", rows.lines[i]);
       // A malformed row is reported (SkippedInputs) and left out; the other rows are kept.
       auto skip_row = [&](const std::string& input, const std::string& reason) {
         skipped_.emplace_back(input, reason);
@@ -147,7 +149,8 @@ class CsvManifestSource : public DatasetSource {
     }
     if (groups.empty()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(csv, ": none of its ", table.rows.size(), " rows is usable; the first: ",
+          absl::StrCat(csv, ": none of its ", table.rows.size() + rows.bad_rows.size(),
+                       " rows is usable; the first: ",
                        skipped_[0].first, ": ", skipped_[0].second));
     }
 

@@ -80,6 +80,48 @@ TEST(CsvManifestTest, AbsurdSliceCountsAreSkippedRows) {
             "slice_count must be an integer in [0, 1000000000], got '9223372036854775807'");
 }
 
+// A row with too few or too many fields is one malformed row: it is reported with its line
+// (blank lines and quoted line breaks counted) and the good rows beside it are kept.
+TEST(CsvManifestTest, RowsWithTheWrongFieldCountAreSkippedAlone) {
+  const std::string dir = dataset::ScratchDir("manifest_field_count");
+  dataset::WriteText(dir + "/a.png", "x");
+  dataset::WriteText(dir + "/manifest.csv",
+                     "\xEF\xBB\xBF" "dataset,patient_id,modality,body_part,file\n"
+                     "D,1,XR,chest,a.png\n"
+                     "D,2,XR,chest\n"
+                     "\n"
+                     "D,\"3\n3\",XR,chest,a.png,extra\n"
+                     "D,4,XR,chest,a.png\n");
+  CsvManifestOptions options;
+  options.set_root(dir);
+  auto source = Registry<DatasetSource>::Get().Create("csv_manifest", options);
+  ASSERT_TRUE(source.ok()) << source.status();
+  auto records = (*source)->Scan();
+  ASSERT_TRUE(records.ok()) << records.status();
+  ASSERT_EQ(records->size(), 2u);
+  EXPECT_EQ((*records)[0].patient_id, "1");
+  EXPECT_EQ((*records)[1].patient_id, "4");
+  const auto skipped = (*source)->SkippedInputs();
+  ASSERT_EQ(skipped.size(), 2u);
+  EXPECT_EQ(skipped[0], std::make_pair(dir + "/manifest.csv:3",
+                                       std::string("expected 5 fields, found 4")));
+  EXPECT_EQ(skipped[1], std::make_pair(dir + "/manifest.csv:5",
+                                       std::string("expected 5 fields, found 6")));
+
+  // Line numbers of other malformed rows count blank lines too; a stray quote still fails the
+  // file (what follows it is ambiguous).
+  dataset::WriteText(dir + "/manifest.csv",
+                     "dataset,patient_id,modality,body_part,file\n\nD,5,PET,chest,a.png\n"
+                     "D,6,XR,chest,a.png\n");
+  ASSERT_TRUE((*source)->Scan().ok());
+  ASSERT_EQ((*source)->SkippedInputs().size(), 1u);
+  EXPECT_EQ((*source)->SkippedInputs()[0].first, dir + "/manifest.csv:3");
+  dataset::WriteText(dir + "/manifest.csv",
+                     "dataset,patient_id,modality,body_part,file\nD,7\"x,XR,chest,a.png\n");
+  EXPECT_EQ((*source)->Scan().status().message(),
+            dir + "/manifest.csv:2: quote inside an unquoted field");
+}
+
 TEST(CsvManifestTest, ListsTheBrokenFixtureWithoutReadingIt) {
   // Sources only list files: bad contents are the readers' business (skipped-file report).
   CsvManifestOptions options;

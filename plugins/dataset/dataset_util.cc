@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <system_error>
 
 #include "absl/strings/ascii.h"
@@ -226,6 +227,38 @@ absl::StatusOr<CsvTable> ReadCsvWithColumns(const std::string& path,
     GENESIS_RETURN_IF_ERROR(RequireColumn(table, name, path).status());
   }
   return table;
+}
+
+absl::StatusOr<CsvRows> ReadCsvRowsWithColumns(const std::string& path,
+                                               const std::vector<std::string>& required) {
+  if (!IsFile(path)) return absl::NotFoundError(absl::StrCat(path, ": missing CSV file"));
+  GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<CsvReader> reader, CsvReader::Open(path));
+  CsvRows out;
+  out.table.header = reader->header();
+  if (absl::StartsWith(out.table.header[0], "\xEF\xBB\xBF")) out.table.header[0].erase(0, 3);
+  for (auto& name : out.table.header) absl::StripAsciiWhitespace(&name);
+  for (const std::string& name : required) {
+    GENESIS_RETURN_IF_ERROR(RequireColumn(out.table, name, path).status());
+  }
+  std::vector<std::string> row;
+  while (true) {
+    absl::StatusOr<bool> more = reader->Next(&row);
+    // CsvReader::Next has read the whole row when it reports a wrong field count, so reading
+    // goes on with the next row; any other error leaves the stream mid-row.
+    if (!more.ok() && absl::IsInvalidArgument(more.status()) &&
+        absl::StrContains(more.status().message(), " fields, found ")) {
+      const std::string where = absl::StrCat(path, ":", reader->line());
+      absl::string_view reason = more.status().message();
+      absl::ConsumePrefix(&reason, absl::StrCat(where, ": "));
+      out.bad_rows.emplace_back(where, std::string(reason));
+      continue;
+    }
+    GENESIS_RETURN_IF_ERROR(more.status());
+    if (!*more) break;
+    out.table.rows.push_back(row);
+    out.lines.push_back(reader->line());
+  }
+  return out;
 }
 
 absl::StatusOr<CsvTable> ReadHeaderlessCsv(const std::string& path,

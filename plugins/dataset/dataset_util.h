@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -65,6 +66,17 @@ std::string ParentPath(const std::string& path);
 // InvalidArgument "<path>: missing column 'X' (columns: a, b, c)".
 absl::StatusOr<CsvTable> ReadCsvWithColumns(const std::string& path,
                                             const std::vector<std::string>& required);
+// The same, read row by row: a row whose field count differs from the header's is left out and
+// listed in `bad_rows` as ("<path>:<line>", "expected 5 fields, found 4") instead of failing the
+// whole file (csv_manifest: one bad row must not cost the good rows beside it). Other syntax
+// errors (a stray or unterminated quote) still fail the file: what follows them is ambiguous.
+struct CsvRows {
+  CsvTable table;                  // The header and the well-formed rows.
+  std::vector<int64_t> lines;      // Line on which each row of `table.rows` starts.
+  std::vector<std::pair<std::string, std::string>> bad_rows;
+};
+absl::StatusOr<CsvRows> ReadCsvRowsWithColumns(const std::string& path,
+                                               const std::vector<std::string>& required);
 // A CSV without a header row (MURA, MRNet): `columns` names its fields. Rows must have exactly
 // that many fields.
 absl::StatusOr<CsvTable> ReadHeaderlessCsv(const std::string& path,

@@ -385,6 +385,51 @@ absl::StatusOr<MatLevel> HeaderLevel(const std::string& path) {
   return MatLevel::kUnsupported;
 }
 
+// MATLAB 7.3 files are HDF5 behind the 512-byte MATLAB userblock. libmatio opens any file whose
+// MAT header says 7.3 and then lists no variables when HDF5 cannot read it, so a truncated
+// download read as "no numeric array in the file". The HDF5 superblock is checked here: present
+// (HDF5 looks for it at byte 512, 1024, 2048, ...; byte 0 holds the MAT header), and the file at
+// least as long as its end-of-file address.
+absl::Status CheckHdf5Complete(const std::string& path) {
+  GENESIS_ASSIGN_OR_RETURN(const int64_t size, reader_internal::FileSize(path));
+  std::ifstream in(path, std::ios::binary);
+  static constexpr unsigned char kSignature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+  for (int64_t at = 512; at + 8 <= size; at *= 2) {
+    unsigned char block[64] = {0};
+    in.clear();
+    in.seekg(at);
+    in.read(reinterpret_cast<char*>(block), sizeof(block));
+    const int64_t got = in.gcount();
+    if (got < 8 || !std::equal(kSignature, kSignature + 8, block)) continue;
+    // Superblock versions 0/1: offsets size at byte 13, then base, free-space and end-of-file
+    // addresses from byte 24 (28 in version 1); versions 2/3: offsets size at byte 9, then base,
+    // extension and end-of-file addresses from byte 12.
+    const int version = block[8];
+    if (version > 3) {
+      return reader_internal::FileError(
+          path, absl::StrCat("HDF5 superblock version ", version, " at byte ", at, " is unknown"));
+    }
+    const int offset_size = version <= 1 ? block[13] : block[9];
+    const int eof_at = (version <= 1 ? (version == 1 ? 28 : 24) : 12) + 2 * offset_size;
+    if (offset_size != 4 && offset_size != 8) return absl::OkStatus();  // Left to HDF5.
+    if (got < eof_at + offset_size) {
+      return absl::DataLossError(
+          absl::StrCat(path, ": truncated: the file ends inside its HDF5 superblock"));
+    }
+    uint64_t eof = 0;
+    for (int i = offset_size - 1; i >= 0; --i) eof = eof << 8 | block[eof_at + i];
+    const uint64_t undefined = offset_size == 8 ? ~uint64_t{0} : 0xffffffffu;
+    if (eof != undefined && static_cast<uint64_t>(size) < eof) {
+      return absl::DataLossError(absl::StrCat(path, ": truncated: its HDF5 data (MATLAB 7.3) ends "
+                                              "at byte ", eof, ", the file has ", size, " bytes"));
+    }
+    return absl::OkStatus();
+  }
+  return absl::DataLossError(absl::StrCat(
+      path, ": a MATLAB 7.3 header but no HDF5 superblock after it (no \\x89HDF signature at "
+            "byte 512, 1024, ...): corrupt or truncated"));
+}
+
 absl::Status CheckMat5Complete(const std::string& path) {
   GENESIS_ASSIGN_OR_RETURN(const std::string file, ReadFile(path));
   if (file.size() < 128) return absl::DataLossError(absl::StrCat(path, ": truncated header"));
@@ -430,6 +475,7 @@ class MatReader : public ImageReader {
     }
     // Genesis' own structure check first, so libmatio only parses v5 files it has vetted.
     if (level == MatLevel::kV5) GENESIS_RETURN_IF_ERROR(CheckMat5Complete(path));
+    if (level == MatLevel::kV73) GENESIS_RETURN_IF_ERROR(CheckHdf5Complete(path));
     MatFile mat(Mat_Open(path.c_str(), MAT_ACC_RDONLY));
     if (mat == nullptr) {
       return reader_internal::FileError(

@@ -154,5 +154,39 @@ TEST(MatReaderTest, HeadersOtherThanV5AndV73AreRefusedBeforeLibmatio) {
       << short_header.status();
 }
 
+// A truncated or corrupt MATLAB 7.3 file is named as such, not as "no numeric array in the file"
+// (libmatio opens it and lists no variables).
+TEST(MatReaderTest, TruncatedOrCorruptV73IsDataLossSayingWhy) {
+  GENESIS_REQUIRE_FIXTURES(dir);
+  const std::string tmp = std::getenv("TEST_TMPDIR");
+  std::ifstream in(dir + "/mat/v73.mat", std::ios::binary);
+  const std::string v73((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(v73.size(), 1024u);
+  ASSERT_TRUE(ReadWith(MatReaderOptions(), dir + "/mat/v73.mat").ok());
+
+  std::ofstream(tmp + "/v73_half.mat", std::ios::binary) << v73.substr(0, v73.size() / 2);
+  auto half = ReadWith(MatReaderOptions(), tmp + "/v73_half.mat");
+  EXPECT_EQ(half.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(half.status().message(),
+            tmp + "/v73_half.mat: truncated: its HDF5 data (MATLAB 7.3) ends at byte " +
+                std::to_string(v73.size()) + ", the file has " + std::to_string(v73.size() / 2) +
+                " bytes");
+
+  std::ofstream(tmp + "/v73_header.mat", std::ios::binary) << v73.substr(0, 530);
+  auto header = ReadWith(MatReaderOptions(), tmp + "/v73_header.mat");
+  EXPECT_EQ(header.status().message(),
+            tmp + "/v73_header.mat: truncated: the file ends inside its HDF5 superblock");
+
+  std::string smashed = v73;
+  smashed.replace(512, 8, "NOTHDF5!");
+  std::ofstream(tmp + "/v73_smashed.mat", std::ios::binary) << smashed;
+  auto no_superblock = ReadWith(MatReaderOptions(), tmp + "/v73_smashed.mat");
+  EXPECT_EQ(no_superblock.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(absl::StrContains(no_superblock.status().message(),
+                                tmp + "/v73_smashed.mat: a MATLAB 7.3 header but no HDF5 "
+                                      "superblock after it"))
+      << no_superblock.status();
+}
+
 }  // namespace
 }  // namespace genesis
