@@ -10,7 +10,6 @@
 #include <memory>
 #include <thread>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/corpus/manifest.h"
@@ -359,7 +358,10 @@ class CorpusBuild {
       ParallelFor(static_cast<int64_t>(n), static_cast<int>(window), [&](int64_t k) {
         const std::string& file = patients_[jobs[w + k].patient].files[jobs[w + k].file];
         reader_of[k] = FindReader(readers_, file);
-        if (reader_of[k] >= 0) reads[k] = readers_[reader_of[k]].reader->Read(file);
+        if (reader_of[k] >= 0) {
+          reads[k] = readers_[reader_of[k]].reader->ReadWithHints(
+              file, patients_[jobs[w + k].patient].hints);
+        }
       });
       for (size_t j = 0; j < n; ++j) {
         const size_t i = jobs[w + j].patient - first_patient;
@@ -395,13 +397,12 @@ class CorpusBuild {
       }
     }
     // A multi-channel file (e.g. MSD Prostate T2 + ADC) keeps only the channel its source
-    // names in labels["channel"]; the other channels are dropped on purpose, not skipped.
+    // names in hints.channel; the other channels are dropped on purpose, not skipped.
     int64_t keep_channel = -1;
-    if (auto it = patient.labels.find("channel");
-        it != patient.labels.end() && volumes->size() > 1) {
-      if (!absl::SimpleAtoi(it->second, &keep_channel) || keep_channel < 0 ||
-          keep_channel >= static_cast<int64_t>(volumes->size())) {
-        Skip(file, absl::StrCat("label channel='", it->second, "' but the file has ",
+    if (patient.hints.channel && volumes->size() > 1) {
+      keep_channel = *patient.hints.channel;
+      if (keep_channel < 0 || keep_channel >= static_cast<int64_t>(volumes->size())) {
+        Skip(file, absl::StrCat("read hint channel=", keep_channel, " but the file has ",
                                 volumes->size(), " channels"));
         return;
       }
@@ -549,7 +550,8 @@ class CorpusBuild {
       volumes = std::move(cached->second);
       cache_.erase(cached);
     } else if (any) {
-      volumes = readers_[refs_[p].reader].reader->Read(patient.files[refs_[p].file]);
+      volumes = readers_[refs_[p].reader].reader->ReadWithHints(patient.files[refs_[p].file],
+                                                                patient.hints);
     }
     if (!any) return absl::OkStatus();
     const std::string& file = patient.files[refs_[p].file];
@@ -559,14 +561,8 @@ class CorpusBuild {
       return absl::OkStatus();
     }
     // Sources whose files store shifted values (DeepLesion: HU = value - 32768) say so in
-    // labels["value_offset"]; it is added before any preprocessor sees the slice.
-    float value_offset = 0.0f;
-    if (auto it = patient.labels.find("value_offset"); it != patient.labels.end()) {
-      if (!absl::SimpleAtof(it->second, &value_offset)) {
-        Skip(file, absl::StrCat("label value_offset='", it->second, "' is not a number"));
-        return absl::OkStatus();
-      }
-    }
+    // hints.value_offset; it is added before any preprocessor sees the slice.
+    const float value_offset = patient.hints.value_offset.value_or(0.0f);
     for (size_t i = p; i < q; ++i) {
       if (plans_[i].selected.empty()) continue;
       GENESIS_RETURN_IF_ERROR(
