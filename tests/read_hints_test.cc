@@ -23,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "plugins/dataset/brain_tumor_figshare.pb.h"
 #include "plugins/dataset/cardiac_mri.pb.h"
+#include "plugins/dataset/csv_manifest.pb.h"
 #include "plugins/dataset/deeplesion.pb.h"
 #include "plugins/dataset/fixture_util.h"
 #include "plugins/dataset/msd.pb.h"
@@ -33,17 +34,9 @@ namespace {
 
 using SlicesByPatient = std::map<std::string, std::vector<std::vector<float>>>;
 
-// Builds a corpus of one dataset (keep-all, raw float32 values, no preprocessing) read by the
-// reader `reader_type` with default options, and returns the stored slices per patient in
-// store order (the order of the patient's files, volumes and z).
-SlicesByPatient BuildAndReadBack(const std::string& source_type,
-                                 const google::protobuf::Message& source_options,
-                                 const std::string& reader_type, const std::string& name) {
-  CorpusStage stage;
-  DatasetSpec* spec = stage.add_dataset();
-  spec->mutable_source()->set_type(source_type);
-  spec->mutable_source()->mutable_options()->PackFrom(source_options);
-  stage.add_reader()->set_type(reader_type);
+// Builds the corpus `stage` (keep-all, raw float32 values, no preprocessing) and returns the
+// stored slices per patient in store order (the order of the patient's files, volumes and z).
+SlicesByPatient BuildAndReadBack(CorpusStage stage, const std::string& name) {
   stage.mutable_store()->set_pixel_type("float32");
   const std::string out = dataset::ScratchDir(name);
   CorpusBuildResult result;
@@ -73,6 +66,18 @@ SlicesByPatient BuildAndReadBack(const std::string& source_type,
     }
   }
   return stored;
+}
+
+// A corpus of one dataset read by the reader `reader_type` with default options.
+SlicesByPatient BuildAndReadBack(const std::string& source_type,
+                                 const google::protobuf::Message& source_options,
+                                 const std::string& reader_type, const std::string& name) {
+  CorpusStage stage;
+  DatasetSpec* spec = stage.add_dataset();
+  spec->mutable_source()->set_type(source_type);
+  spec->mutable_source()->mutable_options()->PackFrom(source_options);
+  stage.add_reader()->set_type(reader_type);
+  return BuildAndReadBack(stage, name);
 }
 
 // A reader plugin with default options, or with `options` when given.
@@ -191,6 +196,41 @@ TEST(ReadHintsTest, CardiacMriMatVariableAndAxes) {
   ASSERT_EQ(expected[0].size(), 32u * 32u);
   EXPECT_EQ(stored.at(r.patient_id), expected);
   ASSERT_NE(ReadDirectly(Reader("mat"), r.files[0]), expected);
+}
+
+// csv_manifest (any dataset, no code): its hint columns reach the corpus and the reader --
+// channel 1 (ADC) of an MSD Prostate file shifted by -5, and the figshare image over the decoy;
+// without the columns the store would hold both channels unshifted and the decoy.
+TEST(ReadHintsTest, CsvManifestHintColumns) {
+  const std::string prostate = dataset::MakeFixture("msd") + "/Task05_Prostate";
+  MsdOptions msd;
+  msd.set_root(prostate);
+  auto msd_records = dataset::ScanWith("msd", msd);
+  ASSERT_TRUE(msd_records.ok()) << msd_records.status();
+  const std::string nifti = (*msd_records)[0].files[0];
+  const std::string mat = dataset::MakeFixture("read_hints") + "/brain_tumor_figshare/1.mat";
+  const std::string dir = dataset::ScratchDir("csv_hints");
+  dataset::WriteText(dir + "/manifest.csv",
+                     absl::StrCat("dataset,patient_id,modality,body_part,file,channel,value_offset,"
+                                  "mat_variable\n"
+                                  "Mine,adc,MR,prostate,\"",
+                                  nifti,
+                                  "\",1,-5,\n"
+                                  "Mine,tumor,MR,brain,\"",
+                                  mat, "\",,,cjdata.image\n"));
+  CsvManifestOptions options;
+  options.set_root(dir);
+  CorpusStage stage;
+  DatasetSpec* spec = stage.add_dataset();
+  spec->mutable_source()->set_type("csv_manifest");
+  spec->mutable_source()->mutable_options()->PackFrom(options);
+  stage.add_reader()->set_type("nifti");
+  stage.add_reader()->set_type("mat");
+  const SlicesByPatient stored = BuildAndReadBack(stage, "csv_manifest");
+  EXPECT_EQ(stored.at("adc"), ReadDirectly(Reader("nifti"), nifti, {1}, -5.0f));
+  MatReaderOptions image;
+  image.set_variable("cjdata.image");
+  EXPECT_EQ(stored.at("tumor"), ReadDirectly(Reader("mat", &image), mat));
 }
 
 }  // namespace
