@@ -13,9 +13,9 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "core/read_hints.h"
 #include "core/registry.h"
 #include "core/volume.h"
 
@@ -29,6 +29,9 @@ struct PatientRecord {
   // Files (or DICOM series folders) holding this patient's images.
   std::vector<std::string> files;
   int64_t slice_count = -1;  // -1 until known (read from the volumes).
+  // How to read `files` (channel, value offset, MATLAB variable, axis order), honoured by the
+  // corpus and the readers (core/read_hints.h). Never put such a hint into `labels`.
+  ReadHints hints;
   // Free-form labels a downstream task may need (e.g. {"label": "1"}).
   std::map<std::string, std::string> labels;
 };

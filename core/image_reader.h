@@ -8,10 +8,12 @@
 #define GENESIS_CORE_IMAGE_READER_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "core/read_hints.h"
 #include "core/registry.h"
 #include "core/volume.h"
 
@@ -30,6 +32,19 @@ class ImageReader {
   // Every volume in `path` (a DICOM folder may hold several series; a 2D image is a volume
   // with size[2] == 1).
   virtual absl::StatusOr<std::vector<Volume>> Read(const std::string& path) const = 0;
+  // Read() as the file's dataset source asked (core/read_hints.h); the corpus reads every
+  // file this way. A reader that honours file-level hints (mat_variable, axes) overrides it;
+  // this default reads plainly when there are none and refuses the file otherwise, so a hint
+  // is never silently dropped. `channel` and `value_offset` are the corpus' to apply.
+  virtual absl::StatusOr<std::vector<Volume>> ReadWithHints(const std::string& path,
+                                                            const ReadHints& hints) const {
+    if (hints.HasFileHints()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": this reader does not honour the read hints its dataset source ",
+                       "gives (", DescribeReadHints(hints), ")"));
+    }
+    return Read(path);
+  }
 };
 
 }  // namespace genesis

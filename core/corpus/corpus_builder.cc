@@ -10,7 +10,6 @@
 #include <memory>
 #include <thread>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/corpus/manifest.h"
@@ -212,33 +211,17 @@ absl::Status ValidateCorpusStage(const CorpusStage& o) {
   return absl::OkStatus();
 }
 
-absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir, uint64_t seed,
-                         int num_threads, CorpusBuildResult* result) {
-  GENESIS_RETURN_IF_ERROR(ValidateCorpusStage(options));
-  *result = CorpusBuildResult();
-  const int threads = options.num_threads() > 0 ? options.num_threads() : std::max(1, num_threads);
-  const fs::path out(out_dir);
-  std::error_code ec;
-  fs::create_directories(out, ec);
-  if (ec)
-    return absl::PermissionDeniedError(absl::StrCat(out_dir, ": cannot create: ", ec.message()));
-  fs::remove_all(out / "store", ec);
+namespace {
 
-  GENESIS_ASSIGN_OR_RETURN(std::vector<NamedReader> readers, MakeReaders(options));
-  std::vector<std::unique_ptr<Preprocessor>> preprocessors;
-  for (const PluginSpec& spec : options.preprocessor()) {
-    GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<Preprocessor> p,
-                             Registry<Preprocessor>::Get().Create(spec));
-    preprocessors.push_back(std::move(p));
-  }
-  auto skip = [&](const std::string& file, const std::string& reason) {
-    LOG(WARNING) << "corpus: skipped " << file << ": " << reason;
-    result->skipped.emplace_back(file, reason);
-  };
+// Downstream test patients kept out of the corpus (cross-stage leakage guard):
+// (dataset, patient_id) -> the task that tests on them.
+using ExcludedPatients = std::map<std::pair<std::string, std::string>, std::string>;
 
-  // Downstream test patients to keep out of pretraining (cross-stage leakage guard): only the
-  // tasks' metadata is read.
-  std::map<std::pair<std::string, std::string>, std::string> excluded;  // -> task
+// Lists the test patients of every `exclude_test_patients_of` task; only the tasks' metadata
+// is read.
+absl::StatusOr<ExcludedPatients> ListExcludedTestPatients(const CorpusStage& options,
+                                                          uint64_t seed) {
+  ExcludedPatients excluded;
   for (int t = 0; t < options.exclude_test_patients_of_size(); ++t) {
     const PluginSpec& spec = options.exclude_test_patients_of(t);
     const std::string where = absl::StrCat("exclude_test_patients_of[", t, "] (", spec.type(), ")");
@@ -258,23 +241,76 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
     LOG(INFO) << "corpus: " << where << ": " << excluded.size()
               << " downstream test patients kept out of the corpus so far";
   }
-  std::string excluded_csv = "dataset,patient_id,task\n";
+  return excluded;
+}
 
-  // ---- Pass 1: scan, read every file once, plan. ----
-  const auto pass1_start = std::chrono::steady_clock::now();
-  std::deque<PatientRecord> patients;
-  std::vector<SlicePlan> plans;
-  std::vector<VolumeRef> refs;
-  std::vector<ManifestRow> manifest;
-  std::vector<size_t> dataset_begin;  // First plan of each dataset spec.
-  // Pass-1 volumes kept for pass 2, keyed by (patient, file), within read_cache_mb.
-  std::map<std::pair<size_t, size_t>, std::vector<Volume>> cache;
-  const int64_t cache_budget = static_cast<int64_t>(options.read_cache_mb()) << 20;
-  int64_t cache_bytes = 0;
-  std::map<PatientKey, std::string> listed_by;  // -> the first dataset spec listing it.
-  for (int d = 0; d < options.dataset_size(); ++d) {
-    dataset_begin.push_back(plans.size());
-    const DatasetSpec& spec = options.dataset(d);
+// One file of one patient, read in pass 1.
+struct FileJob {
+  size_t patient = 0;  // Index into patients.
+  size_t file = 0;     // Index into the patient's files.
+};
+
+// One BuildCorpus() call. Run() is the whole build; each step below it has one job and they
+// run in the order they are declared, sharing the state at the bottom.
+class CorpusBuild {
+ public:
+  CorpusBuild(const CorpusStage& options, const fs::path& out, uint64_t seed, int threads,
+              CorpusBuildResult* result)
+      : options_(options), out_(out), seed_(seed), threads_(threads), result_(result) {}
+
+  absl::Status Run() {
+    GENESIS_RETURN_IF_ERROR(MakePlugins());
+    GENESIS_ASSIGN_OR_RETURN(excluded_, ListExcludedTestPatients(options_, seed_));
+
+    const auto pass1_start = std::chrono::steady_clock::now();
+    for (int d = 0; d < options_.dataset_size(); ++d) {
+      dataset_begin_.push_back(plans_.size());
+      GENESIS_RETURN_IF_ERROR(ListAndPlanDataset(d));
+    }
+    dataset_begin_.push_back(plans_.size());
+    result_->patients = static_cast<int64_t>(patients_.size());
+    result_->volumes = static_cast<int64_t>(plans_.size());
+    GENESIS_RETURN_IF_ERROR(SampleSlices());
+    GENESIS_RETURN_IF_ERROR(SplitPatients());
+    result_->read_seconds = SecondsSince(pass1_start);
+
+    const auto pass2_start = std::chrono::steady_clock::now();
+    GENESIS_RETURN_IF_ERROR(StoreSlices());
+    result_->write_seconds = SecondsSince(pass2_start);
+
+    GENESIS_RETURN_IF_ERROR(CheckStoredSplits());
+    GENESIS_RETURN_IF_ERROR(
+        ReportDuplicates(contents_, (out_ / "duplicates.csv").string(), options_.duplicates()));
+    GENESIS_RETURN_IF_ERROR(WriteReports());
+    return FailIfNothingStored();
+  }
+
+ private:
+  // ---- Setup ----
+
+  // The configured readers (all linked ones when none is named) and preprocessors.
+  absl::Status MakePlugins() {
+    GENESIS_ASSIGN_OR_RETURN(readers_, MakeReaders(options_));
+    for (const PluginSpec& spec : options_.preprocessor()) {
+      GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<Preprocessor> p,
+                               Registry<Preprocessor>::Get().Create(spec));
+      preprocessors_.push_back(std::move(p));
+    }
+    return absl::OkStatus();
+  }
+
+  // Every file or slice that cannot be used becomes a skipped.csv row; the build goes on.
+  void Skip(const std::string& file, const std::string& reason) {
+    LOG(WARNING) << "corpus: skipped " << file << ": " << reason;
+    result_->skipped.emplace_back(file, reason);
+  }
+
+  // ---- Pass 1: list, read every file once, plan every slice ----
+
+  // Lists dataset `d` (a failed listing is an error unless the dataset is optional), drops
+  // the excluded test patients, then reads and plans the rest's files.
+  absl::Status ListAndPlanDataset(int d) {
+    const DatasetSpec& spec = options_.dataset(d);
     const std::string where = absl::StrCat("dataset[", d, "] (", spec.source().type(), ")");
     auto source = Registry<DatasetSource>::Get().Create(spec.source());
     if (!source.ok()) return Annotate(source.status(), where);
@@ -285,10 +321,10 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
                        " (mark it `optional: true` to go on without it)"));
     }
     if (!records.ok()) {
-      skip(where, std::string(records.status().message()));
-      continue;
+      Skip(where, std::string(records.status().message()));
+      return absl::OkStatus();
     }
-    for (const auto& [input, reason] : (*source)->SkippedInputs()) skip(input, reason);
+    for (const auto& [input, reason] : (*source)->SkippedInputs()) Skip(input, reason);
     LOG(INFO) << "corpus: " << where << ": " << records->size() << " patients";
     // A patient comes from one dataset spec: the same (dataset, patient_id) from two specs (one
     // dataset listed twice, or two datasets given one `name`) would be stored twice under one
@@ -296,7 +332,7 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
     // duplicate-content check (which only compares patients).
     for (const PatientRecord& record : *records) {
       auto [first, inserted] =
-          listed_by.emplace(PatientKey{record.dataset, record.patient_id}, where);
+          listed_by_.emplace(PatientKey{record.dataset, record.patient_id}, where);
       if (!inserted && first->second != where) {
         return absl::FailedPreconditionError(absl::StrCat(
             where, ": patient ", record.dataset, "/", record.patient_id, " is also listed by ",
@@ -304,290 +340,344 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
             "(e.g. the source's `name` option)"));
       }
     }
-    // Files are read `threads` at a time (readers are const and independent per call) and
-    // handled in order, so the plans and reports do not depend on thread timing.
-    const size_t first_patient = patients.size();
-    std::vector<std::pair<size_t, size_t>> jobs;  // (patient index, file index)
+    const size_t first_patient = patients_.size();
+    std::vector<FileJob> jobs;
     for (PatientRecord& record : *records) {
-      auto hit = excluded.find(std::make_pair(record.dataset, record.patient_id));
-      if (hit != excluded.end()) {
-        absl::StrAppend(&excluded_csv, CsvLine({record.dataset, record.patient_id, hit->second}),
-                        "\n");
+      auto hit = excluded_.find(std::make_pair(record.dataset, record.patient_id));
+      if (hit != excluded_.end()) {
+        absl::StrAppend(&excluded_csv_,
+                        CsvLine({record.dataset, record.patient_id, hit->second}), "\n");
         continue;
       }
-      patients.push_back(std::move(record));
-      for (size_t f = 0; f < patients.back().files.size(); ++f) {
-        jobs.emplace_back(patients.size() - 1, f);
+      patients_.push_back(std::move(record));
+      for (size_t f = 0; f < patients_.back().files.size(); ++f) {
+        jobs.push_back({patients_.size() - 1, f});
       }
     }
-    std::vector<int64_t> patient_volumes(patients.size() - first_patient, 0);
-    std::vector<int64_t> patient_slices(patients.size() - first_patient, 0);
-    const size_t window = static_cast<size_t>(options.parallel_reads() ? threads : 1);
+    ReadAndPlanFiles(jobs, first_patient);
+    return absl::OkStatus();
+  }
+
+  // Reads `jobs` `threads` files at a time (readers are const and independent per call) and
+  // plans them in file order, so plans and reports do not depend on thread timing. Patients
+  // from `first_patient` on learn their slice counts.
+  void ReadAndPlanFiles(const std::vector<FileJob>& jobs, size_t first_patient) {
+    std::vector<int64_t> patient_volumes(patients_.size() - first_patient, 0);
+    std::vector<int64_t> patient_slices(patients_.size() - first_patient, 0);
+    const size_t window = static_cast<size_t>(options_.parallel_reads() ? threads_ : 1);
     for (size_t w = 0; w < jobs.size(); w += window) {
       const size_t n = std::min(window, jobs.size() - w);
       std::vector<int> reader_of(n, -1);
       std::vector<absl::StatusOr<std::vector<Volume>>> reads(n, absl::UnknownError("unread"));
       ParallelFor(static_cast<int64_t>(n), static_cast<int>(window), [&](int64_t k) {
-        const std::string& file = patients[jobs[w + k].first].files[jobs[w + k].second];
-        reader_of[k] = FindReader(readers, file);
-        if (reader_of[k] >= 0) reads[k] = readers[reader_of[k]].reader->Read(file);
+        const std::string& file = patients_[jobs[w + k].patient].files[jobs[w + k].file];
+        reader_of[k] = FindReader(readers_, file);
+        if (reader_of[k] >= 0) {
+          reads[k] = readers_[reader_of[k]].reader->ReadWithHints(
+              file, patients_[jobs[w + k].patient].hints);
+        }
       });
       for (size_t j = 0; j < n; ++j) {
-        const size_t patient_index = jobs[w + j].first;
-        const size_t f = jobs[w + j].second;
-        PatientRecord& patient = patients[patient_index];
-        int64_t& patient_volume = patient_volumes[patient_index - first_patient];
-        int64_t& slices = patient_slices[patient_index - first_patient];
-        const std::string& file = patient.files[f];
-        const int r = reader_of[j];
-        if (r < 0) {
-          std::vector<std::string> names;
-          for (const auto& nr : readers) names.push_back(nr.name);
-          skip(file, absl::StrCat("no image reader accepts this file (tried ",
-                                  absl::StrJoin(names, ", "), ")"));
-          continue;
-        }
-        absl::StatusOr<std::vector<Volume>>& volumes = reads[j];
-        if (!volumes.ok()) {
-          skip(file, absl::StrCat(readers[r].name, ": ", volumes.status().message()));
-          continue;
-        }
-        // Files the reader left out while reading the rest (a corrupt slice of a series).
-        for (const Volume& v : *volumes) {
-          for (const auto& [excluded, reason] : v.excluded_files) {
-            skip(excluded, absl::StrCat(readers[r].name, ": ", reason));
-          }
-        }
-        // A multi-channel file (e.g. MSD Prostate T2 + ADC) keeps only the channel its source
-        // names in labels["channel"]; the other channels are dropped on purpose, not skipped.
-        int64_t keep_channel = -1;
-        if (auto it = patient.labels.find("channel");
-            it != patient.labels.end() && volumes->size() > 1) {
-          if (!absl::SimpleAtoi(it->second, &keep_channel) || keep_channel < 0 ||
-              keep_channel >= static_cast<int64_t>(volumes->size())) {
-            skip(file, absl::StrCat("label channel='", it->second, "' but the file has ",
-                                    volumes->size(), " channels"));
-            continue;
-          }
-        }
-        for (size_t k = 0; k < volumes->size(); ++k) {
-          if (keep_channel >= 0 && static_cast<int64_t>(k) != keep_channel) continue;
-          const Volume& v = (*volumes)[k];
-          if (v.size[0] <= 0 || v.size[1] <= 0 || v.size[2] <= 0 ||
-              static_cast<int64_t>(v.voxels.size()) != v.num_voxels()) {
-            skip(file, absl::StrCat("volume ", k, ": empty or inconsistent size ", v.size[0], "x",
-                                    v.size[1], "x", v.size[2]));
-            continue;
-          }
-          if (const int64_t bad = NonFiniteCount(v.voxels.data(), v.voxels.size());
-              bad == v.num_voxels()) {
-            skip(file, absl::StrCat("volume ", k, ": every voxel (", bad,
-                                    ") is non-finite (NaN/Inf); nothing to store"));
-            continue;
-          }
-          if (patient.modality == Modality::kUnknown) patient.modality = v.modality;
-          ManifestRow row;
-          row.dataset = patient.dataset;
-          row.patient_id = patient.patient_id;
-          row.modality = v.modality != Modality::kUnknown ? v.modality : patient.modality;
-          row.body_part = patient.body_part;
-          row.file = file;
-          row.volume_index = static_cast<int64_t>(k);
-          row.patient_volume = patient_volume;
-          row.slice_count = v.size[2];
-          row.width = v.size[0];
-          row.height = v.size[1];
-          row.spacing = v.spacing;
-          row.labels = patient.labels;
-          SlicePlan plan;
-          plan.patient = &patient;
-          plan.volume_index = patient_volume;
-          plan.num_slices = v.size[2];
-          plan.selected.resize(v.size[2]);
-          for (int64_t z = 0; z < v.size[2]; ++z) plan.selected[z] = z;
-          plans.push_back(std::move(plan));
-          refs.push_back({patient_index, f, static_cast<int64_t>(k), r, manifest.size()});
-          manifest.push_back(std::move(row));
-          ++patient_volume;
-          slices += v.size[2];
-        }
-        int64_t bytes = 0;
-        for (const Volume& v : *volumes) {
-          bytes += static_cast<int64_t>(v.voxels.size() * sizeof(float));
-        }
-        if (cache_bytes + bytes <= cache_budget) {
-          cache_bytes += bytes;
-          cache.emplace(std::make_pair(patient_index, f), std::move(volumes).value());
-        }
-        volumes = absl::UnknownError("released");
+        const size_t i = jobs[w + j].patient - first_patient;
+        PlanFile(jobs[w + j], reader_of[j], reads[j], &patient_volumes[i], &patient_slices[i]);
       }
     }
-    for (size_t i = first_patient; i < patients.size(); ++i) {
-      patients[i].slice_count = patient_slices[i - first_patient];
+    for (size_t i = first_patient; i < patients_.size(); ++i) {
+      patients_[i].slice_count = patient_slices[i - first_patient];
     }
   }
-  dataset_begin.push_back(plans.size());
-  result->patients = static_cast<int64_t>(patients.size());
-  result->volumes = static_cast<int64_t>(plans.size());
 
-  // ---- Sampling: per dataset, then corpus-wide balancers. ----
-  for (int d = 0; d < options.dataset_size(); ++d) {
-    const DatasetSpec& spec = options.dataset(d);
-    if (spec.sampler().type().empty()) continue;  // Keep all.
-    GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<Sampler> sampler,
-                             Registry<Sampler>::Get().Create(spec.sampler()));
-    std::vector<SlicePlan> part(std::make_move_iterator(plans.begin() + dataset_begin[d]),
-                                std::make_move_iterator(plans.begin() + dataset_begin[d + 1]));
-    RandomStream rng(seed, RandomStream::kSampling, static_cast<uint64_t>(d));
-    const std::string who = absl::StrCat("dataset[", d, "].sampler (", spec.sampler().type(), ")");
-    GENESIS_RETURN_IF_ERROR(Annotate(sampler->Apply(part, rng), who));
-    GENESIS_RETURN_IF_ERROR(CheckPlans(part, who));
-    std::move(part.begin(), part.end(), plans.begin() + dataset_begin[d]);
-  }
-  for (int j = 0; j < options.balancer_size(); ++j) {
-    GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<Sampler> balancer,
-                             Registry<Sampler>::Get().Create(options.balancer(j)));
-    RandomStream rng(seed, RandomStream::kSampling, 1000000u + static_cast<uint64_t>(j));
-    const std::string who = absl::StrCat("balancer[", j, "] (", options.balancer(j).type(), ")");
-    GENESIS_RETURN_IF_ERROR(Annotate(balancer->Apply(plans, rng), who));
-    GENESIS_RETURN_IF_ERROR(CheckPlans(plans, who));
+  // One read file -> a manifest row and a keep-all slice plan per usable volume (what cannot
+  // be used is skipped); the volumes are then kept for pass 2 if the cache budget allows.
+  void PlanFile(const FileJob& job, int r, absl::StatusOr<std::vector<Volume>>& volumes,
+                int64_t* patient_volume, int64_t* slices) {
+    PatientRecord& patient = patients_[job.patient];
+    const std::string& file = patient.files[job.file];
+    if (r < 0) {
+      std::vector<std::string> names;
+      for (const auto& nr : readers_) names.push_back(nr.name);
+      Skip(file, absl::StrCat("no image reader accepts this file (tried ",
+                              absl::StrJoin(names, ", "), ")"));
+      return;
+    }
+    if (!volumes.ok()) {
+      Skip(file, absl::StrCat(readers_[r].name, ": ", volumes.status().message()));
+      return;
+    }
+    // Files the reader left out while reading the rest (a corrupt slice of a series).
+    for (const Volume& v : *volumes) {
+      for (const auto& [excluded, reason] : v.excluded_files) {
+        Skip(excluded, absl::StrCat(readers_[r].name, ": ", reason));
+      }
+    }
+    // A multi-channel file (e.g. MSD Prostate T2 + ADC) keeps only the channel its source
+    // names in hints.channel; the other channels are dropped on purpose, not skipped.
+    int64_t keep_channel = -1;
+    if (patient.hints.channel && volumes->size() > 1) {
+      keep_channel = *patient.hints.channel;
+      if (keep_channel < 0 || keep_channel >= static_cast<int64_t>(volumes->size())) {
+        Skip(file, absl::StrCat("read hint channel=", keep_channel, " but the file has ",
+                                volumes->size(), " channels"));
+        return;
+      }
+    }
+    for (size_t k = 0; k < volumes->size(); ++k) {
+      if (keep_channel >= 0 && static_cast<int64_t>(k) != keep_channel) continue;
+      if (PlanVolume(job, r, static_cast<int64_t>(k), (*volumes)[k], *patient_volume)) {
+        ++*patient_volume;
+        *slices += (*volumes)[k].size[2];
+      }
+    }
+    int64_t bytes = 0;
+    for (const Volume& v : *volumes) bytes += static_cast<int64_t>(v.voxels.size() * sizeof(float));
+    if (cache_bytes_ + bytes <= cache_budget()) {
+      cache_bytes_ += bytes;
+      cache_.emplace(std::make_pair(job.patient, job.file), std::move(volumes).value());
+    }
+    volumes = absl::UnknownError("released");
   }
 
-  // ---- Split by patient. ----
-  std::vector<PatientKey> keys;
-  for (const SlicePlan& plan : plans)
-    keys.push_back({plan.patient->dataset, plan.patient->patient_id});
-  GENESIS_ASSIGN_OR_RETURN(PatientSplit split, PatientLevelSplit(keys, options.split(), seed));
-  GENESIS_RETURN_IF_ERROR(WriteSplitCsv((out / "split.csv").string(), split));
-  if (options.exclude_test_patients_of_size() > 0) {
-    GENESIS_RETURN_IF_ERROR(
-        WriteFileAtomically((out / "excluded_task_patients.csv").string(), excluded_csv));
+  // Volume k of the job's file, the patient's `patient_volume`-th: false (and skipped) when
+  // it is empty, inconsistent or entirely non-finite; otherwise planned with every slice.
+  bool PlanVolume(const FileJob& job, int r, int64_t k, const Volume& v, int64_t patient_volume) {
+    PatientRecord& patient = patients_[job.patient];
+    const std::string& file = patient.files[job.file];
+    if (v.size[0] <= 0 || v.size[1] <= 0 || v.size[2] <= 0 ||
+        static_cast<int64_t>(v.voxels.size()) != v.num_voxels()) {
+      Skip(file, absl::StrCat("volume ", k, ": empty or inconsistent size ", v.size[0], "x",
+                              v.size[1], "x", v.size[2]));
+      return false;
+    }
+    if (const int64_t bad = NonFiniteCount(v.voxels.data(), v.voxels.size());
+        bad == v.num_voxels()) {
+      Skip(file, absl::StrCat("volume ", k, ": every voxel (", bad,
+                              ") is non-finite (NaN/Inf); nothing to store"));
+      return false;
+    }
+    if (patient.modality == Modality::kUnknown) patient.modality = v.modality;
+    ManifestRow row;
+    row.dataset = patient.dataset;
+    row.patient_id = patient.patient_id;
+    row.modality = v.modality != Modality::kUnknown ? v.modality : patient.modality;
+    row.body_part = patient.body_part;
+    row.file = file;
+    row.volume_index = k;
+    row.patient_volume = patient_volume;
+    row.slice_count = v.size[2];
+    row.width = v.size[0];
+    row.height = v.size[1];
+    row.spacing = v.spacing;
+    row.labels = patient.labels;
+    SlicePlan plan;
+    plan.patient = &patient;
+    plan.volume_index = patient_volume;
+    plan.num_slices = v.size[2];
+    plan.selected.resize(v.size[2]);
+    for (int64_t z = 0; z < v.size[2]; ++z) plan.selected[z] = z;
+    plans_.push_back(std::move(plan));
+    refs_.push_back({job.patient, job.file, k, r, manifest_.size()});
+    manifest_.push_back(std::move(row));
+    return true;
   }
-  result->read_seconds = SecondsSince(pass1_start);
 
-  // ---- Pass 2: read again, preprocess, store. ----
-  const auto pass2_start = std::chrono::steady_clock::now();
-  GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<SliceStoreWriter> writer,
-                           SliceStoreWriter::Create((out / "store").string(), options.store()));
-  CorpusSummary summary;
-  std::map<uint64_t, std::vector<StoredContent>> contents;  // Content hash -> stored slices.
-  std::vector<int64_t> stored_per_plan(plans.size(), 0);
-  size_t p = 0;
-  while (p < plans.size()) {
-    // Plans [p, q) share one file of one patient.
-    size_t q = p + 1;
-    while (q < plans.size() && refs[q].patient == refs[p].patient && refs[q].file == refs[p].file)
-      ++q;
-    const PatientRecord& patient = *plans[p].patient;
-    const PatientKey key{patient.dataset, patient.patient_id};
-    const Split patient_split = split.at(key);
-    summary.AddPatient(patient.dataset, patient.patient_id, patient.modality, patient.body_part,
-                       patient_split);
+  int64_t cache_budget() const { return static_cast<int64_t>(options_.read_cache_mb()) << 20; }
+
+  // Per-dataset samplers on their datasets' plans, then corpus-wide balancers on all plans.
+  absl::Status SampleSlices() {
+    for (int d = 0; d < options_.dataset_size(); ++d) {
+      const DatasetSpec& spec = options_.dataset(d);
+      if (spec.sampler().type().empty()) continue;  // Keep all.
+      GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<Sampler> sampler,
+                               Registry<Sampler>::Get().Create(spec.sampler()));
+      std::vector<SlicePlan> part(
+          std::make_move_iterator(plans_.begin() + dataset_begin_[d]),
+          std::make_move_iterator(plans_.begin() + dataset_begin_[d + 1]));
+      RandomStream rng(seed_, RandomStream::kSampling, static_cast<uint64_t>(d));
+      const std::string who =
+          absl::StrCat("dataset[", d, "].sampler (", spec.sampler().type(), ")");
+      GENESIS_RETURN_IF_ERROR(Annotate(sampler->Apply(part, rng), who));
+      GENESIS_RETURN_IF_ERROR(CheckPlans(part, who));
+      std::move(part.begin(), part.end(), plans_.begin() + dataset_begin_[d]);
+    }
+    for (int j = 0; j < options_.balancer_size(); ++j) {
+      GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<Sampler> balancer,
+                               Registry<Sampler>::Get().Create(options_.balancer(j)));
+      RandomStream rng(seed_, RandomStream::kSampling, 1000000u + static_cast<uint64_t>(j));
+      const std::string who =
+          absl::StrCat("balancer[", j, "] (", options_.balancer(j).type(), ")");
+      GENESIS_RETURN_IF_ERROR(Annotate(balancer->Apply(plans_, rng), who));
+      GENESIS_RETURN_IF_ERROR(CheckPlans(plans_, who));
+    }
+    return absl::OkStatus();
+  }
+
+  // Patient-level split of every planned patient; writes split.csv (and the excluded task
+  // patients when any task was named).
+  absl::Status SplitPatients() {
+    std::vector<PatientKey> keys;
+    for (const SlicePlan& plan : plans_) {
+      keys.push_back({plan.patient->dataset, plan.patient->patient_id});
+    }
+    GENESIS_ASSIGN_OR_RETURN(split_, PatientLevelSplit(keys, options_.split(), seed_));
+    GENESIS_RETURN_IF_ERROR(WriteSplitCsv((out_ / "split.csv").string(), split_));
+    if (options_.exclude_test_patients_of_size() > 0) {
+      GENESIS_RETURN_IF_ERROR(
+          WriteFileAtomically((out_ / "excluded_task_patients.csv").string(), excluded_csv_));
+    }
+    return absl::OkStatus();
+  }
+
+  // ---- Pass 2: read again, preprocess, hash, store ----
+
+  // Streams every selected slice into store/, one file of one patient at a time.
+  absl::Status StoreSlices() {
+    GENESIS_ASSIGN_OR_RETURN(writer_,
+                             SliceStoreWriter::Create((out_ / "store").string(), options_.store()));
+    stored_per_plan_.assign(plans_.size(), 0);
+    size_t p = 0;
+    while (p < plans_.size()) {
+      // Plans [p, q) share one file of one patient.
+      size_t q = p + 1;
+      while (q < plans_.size() && refs_[q].patient == refs_[p].patient &&
+             refs_[q].file == refs_[p].file) {
+        ++q;
+      }
+      GENESIS_RETURN_IF_ERROR(StoreFileSlices(p, q));
+      p = q;
+    }
+    GENESIS_RETURN_IF_ERROR(writer_->Finish());
+    writer_.reset();
+    return absl::OkStatus();
+  }
+
+  // The selected slices of plans [p, q), which share one file: taken from the pass-1 cache or
+  // read again (a failed second read skips the file).
+  absl::Status StoreFileSlices(size_t p, size_t q) {
+    const PatientRecord& patient = *plans_[p].patient;
+    const Split patient_split = split_.at({patient.dataset, patient.patient_id});
+    summary_.AddPatient(patient.dataset, patient.patient_id, patient.modality, patient.body_part,
+                        patient_split);
     bool any = false;
-    for (size_t i = p; i < q; ++i) any |= !plans[i].selected.empty();
+    for (size_t i = p; i < q; ++i) any |= !plans_[i].selected.empty();
     absl::StatusOr<std::vector<Volume>> volumes = absl::UnknownError("not read");
-    if (auto cached = cache.find({refs[p].patient, refs[p].file}); cached != cache.end()) {
+    if (auto cached = cache_.find({refs_[p].patient, refs_[p].file}); cached != cache_.end()) {
       volumes = std::move(cached->second);
-      cache.erase(cached);
+      cache_.erase(cached);
     } else if (any) {
-      volumes = readers[refs[p].reader].reader->Read(patient.files[refs[p].file]);
+      volumes = readers_[refs_[p].reader].reader->ReadWithHints(patient.files[refs_[p].file],
+                                                                patient.hints);
     }
-    if (any) {
-      const std::string& file = patient.files[refs[p].file];
-      if (!volumes.ok()) {
-        skip(file, absl::StrCat(readers[refs[p].reader].name,
-                                " (second read): ", volumes.status().message()));
-        p = q;
+    if (!any) return absl::OkStatus();
+    const std::string& file = patient.files[refs_[p].file];
+    if (!volumes.ok()) {
+      Skip(file, absl::StrCat(readers_[refs_[p].reader].name,
+                              " (second read): ", volumes.status().message()));
+      return absl::OkStatus();
+    }
+    // Sources whose files store shifted values (DeepLesion: HU = value - 32768) say so in
+    // hints.value_offset; it is added before any preprocessor sees the slice.
+    const float value_offset = patient.hints.value_offset.value_or(0.0f);
+    for (size_t i = p; i < q; ++i) {
+      if (plans_[i].selected.empty()) continue;
+      GENESIS_RETURN_IF_ERROR(
+          StorePlan(i, (*volumes)[refs_[i].volume_in_file], value_offset, patient_split));
+    }
+    return absl::OkStatus();
+  }
+
+  // Plan i's selected slices of `volume`: preprocessed on `threads` threads, then added to
+  // the store in order. A slice with a non-finite voxel, or one a preprocessor or the store
+  // rejects, is skipped.
+  absl::Status StorePlan(size_t i, const Volume& volume, float value_offset, Split patient_split) {
+    const SlicePlan& plan = plans_[i];
+    const PatientRecord& patient = *plan.patient;
+    const std::string& file = patient.files[refs_[i].file];
+    std::vector<uint64_t> content_hash(plan.selected.size(), 0);  // 0 = constant slice.
+    const std::vector<absl::StatusOr<Slice>> slices =
+        PreprocessSlices(i, volume, value_offset, &content_hash);
+    for (size_t s = 0; s < slices.size(); ++s) {
+      const std::string what =
+          absl::StrCat("volume ", refs_[i].volume_in_file, " slice ", plan.selected[s], ": ");
+      if (!slices[s].ok()) {
+        Skip(file, absl::StrCat(what, slices[s].status().message()));
         continue;
       }
-      const uint64_t patient_hash = Fnv1a64(absl::StrCat(patient.dataset, "/", patient.patient_id));
-      // Sources whose files store shifted values (DeepLesion: HU = value - 32768) say so in
-      // labels["value_offset"]; it is added before any preprocessor sees the slice.
-      float value_offset = 0.0f;
-      if (auto it = patient.labels.find("value_offset"); it != patient.labels.end()) {
-        if (!absl::SimpleAtof(it->second, &value_offset)) {
-          skip(file, absl::StrCat("label value_offset='", it->second, "' is not a number"));
-          p = q;
-          continue;
-        }
+      absl::Status added = writer_->Add(*slices[s], patient_split);
+      if (absl::IsInvalidArgument(added)) {
+        Skip(file, absl::StrCat(what, added.message()));
+        continue;
       }
-      for (size_t i = p; i < q; ++i) {
-        const SlicePlan& plan = plans[i];
-        if (plan.selected.empty()) continue;
-        const Volume& volume = (*volumes)[refs[i].volume_in_file];
-        const Modality modality = manifest[refs[i].manifest_row].modality;
-        std::vector<absl::StatusOr<Slice>> slices(plan.selected.size(),
-                                                  absl::UnknownError("not processed"));
-        std::vector<uint64_t> content_hash(plan.selected.size(), 0);  // 0 = constant slice.
-        ParallelFor(static_cast<int64_t>(plan.selected.size()), threads, [&](int64_t s) {
-          const int64_t z = plan.selected[s];
-          Slice slice = volume.AxialSlice(z);
-          // The one NaN/Inf policy for every reader: a slice with a non-finite voxel is
-          // skipped and reported, never stored with the voxel clamped or zeroed.
-          if (const int64_t bad = NonFiniteCount(slice.pixels.data(), slice.pixels.size())) {
-            slices[s] = absl::InvalidArgumentError(
-                absl::StrCat(bad, " non-finite voxels (NaN/Inf); slice skipped"));
-            return;
-          }
-          content_hash[s] = ContentHash(slice.pixels);
-          slice.dataset = patient.dataset;
-          slice.patient_id = patient.patient_id;
-          slice.modality = modality;
-          if (value_offset != 0.0f) {
-            for (float& v : slice.pixels) v += value_offset;
-          }
-          RandomStream rng(
-              seed, RandomStream::kPreprocess, patient_hash,
-              (static_cast<uint64_t>(plan.volume_index) << 32) | static_cast<uint64_t>(z));
-          for (const auto& pre : preprocessors) {
-            absl::Status status = pre->Apply(slice, rng);
-            if (!status.ok()) {
-              slices[s] = status;
-              return;
-            }
-          }
-          slices[s] = std::move(slice);
-        });
-        for (size_t s = 0; s < slices.size(); ++s) {
-          const std::string what =
-              absl::StrCat("volume ", refs[i].volume_in_file, " slice ", plan.selected[s], ": ");
-          if (!slices[s].ok()) {
-            skip(file, absl::StrCat(what, slices[s].status().message()));
-            continue;
-          }
-          absl::Status added = writer->Add(*slices[s], patient_split);
-          if (absl::IsInvalidArgument(added)) {
-            skip(file, absl::StrCat(what, added.message()));
-            continue;
-          }
-          GENESIS_RETURN_IF_ERROR(added);
-          summary.AddSlice(patient.dataset, patient.patient_id);
-          if (content_hash[s] != 0) {
-            contents[content_hash[s]].push_back(
-                {key, patient_split, file, refs[i].volume_in_file, plan.selected[s]});
-          }
-          ++stored_per_plan[i];
-          ++result->slices_stored;
-        }
+      GENESIS_RETURN_IF_ERROR(added);
+      summary_.AddSlice(patient.dataset, patient.patient_id);
+      if (content_hash[s] != 0) {
+        contents_[content_hash[s]].push_back({{patient.dataset, patient.patient_id},
+                                              patient_split,
+                                              file,
+                                              refs_[i].volume_in_file,
+                                              plan.selected[s]});
       }
+      ++stored_per_plan_[i];
+      ++result_->slices_stored;
     }
-    p = q;
+    return absl::OkStatus();
   }
-  GENESIS_RETURN_IF_ERROR(writer->Finish());
-  writer.reset();
-  result->write_seconds = SecondsSince(pass2_start);
 
-  // ---- Leakage check on what was actually stored. ----
-  {
+  // Plan i's selected slices, each checked for non-finite voxels, hashed (before any change,
+  // for the duplicate report), shifted by `value_offset` and run through the preprocessors
+  // with its own RandomStream, so the result does not depend on the thread count.
+  std::vector<absl::StatusOr<Slice>> PreprocessSlices(size_t i, const Volume& volume,
+                                                      float value_offset,
+                                                      std::vector<uint64_t>* content_hash) const {
+    const SlicePlan& plan = plans_[i];
+    const PatientRecord& patient = *plan.patient;
+    const Modality modality = manifest_[refs_[i].manifest_row].modality;
+    const uint64_t patient_hash = Fnv1a64(absl::StrCat(patient.dataset, "/", patient.patient_id));
+    std::vector<absl::StatusOr<Slice>> slices(plan.selected.size(),
+                                              absl::UnknownError("not processed"));
+    ParallelFor(static_cast<int64_t>(plan.selected.size()), threads_, [&](int64_t s) {
+      const int64_t z = plan.selected[s];
+      Slice slice = volume.AxialSlice(z);
+      // The one NaN/Inf policy for every reader: a slice with a non-finite voxel is
+      // skipped and reported, never stored with the voxel clamped or zeroed.
+      if (const int64_t bad = NonFiniteCount(slice.pixels.data(), slice.pixels.size())) {
+        slices[s] = absl::InvalidArgumentError(
+            absl::StrCat(bad, " non-finite voxels (NaN/Inf); slice skipped"));
+        return;
+      }
+      (*content_hash)[s] = ContentHash(slice.pixels);
+      slice.dataset = patient.dataset;
+      slice.patient_id = patient.patient_id;
+      slice.modality = modality;
+      if (value_offset != 0.0f) {
+        for (float& v : slice.pixels) v += value_offset;
+      }
+      RandomStream rng(seed_, RandomStream::kPreprocess, patient_hash,
+                       (static_cast<uint64_t>(plan.volume_index) << 32) | static_cast<uint64_t>(z));
+      for (const auto& pre : preprocessors_) {
+        absl::Status status = pre->Apply(slice, rng);
+        if (!status.ok()) {
+          slices[s] = status;
+          return;
+        }
+      }
+      slices[s] = std::move(slice);
+    });
+    return slices;
+  }
+
+  // ---- After the store is finished ----
+
+  // Leakage check on what was actually stored: every stored slice's patient against one split.
+  absl::Status CheckStoredSplits() {
     GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<SliceStoreReader> reader,
-                             SliceStoreReader::Open((out / "store").string()));
+                             SliceStoreReader::Open((out_ / "store").string()));
     std::vector<SplitAssignment> assignments;
-    for (const auto& [k, s] : split) assignments.push_back({k, s, "split.csv"});
+    for (const auto& [k, s] : split_) assignments.push_back({k, s, "split.csv"});
     // One assignment per (patient, split) pair found in the store keeps this O(patients).
     std::map<PatientKey, int> seen;  // Bit s set: the patient has slices in split s.
     for (int s = 0; s < kNumSplits; ++s) {
       const Split sp = static_cast<Split>(s);
-      result->slices_per_split[std::string(SplitName(sp))] = reader->size(sp);
+      result_->slices_per_split[std::string(SplitName(sp))] = reader->size(sp);
       for (int64_t i = 0; i < reader->size(sp); ++i) {
         const StoredSliceInfo& info = reader->info(sp, i);
         int& bits = seen[{info.dataset, info.patient_id}];
@@ -598,37 +688,88 @@ absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir,
                                absl::StrCat("store ", SplitName(sp), " slice ", i)});
       }
     }
-    GENESIS_RETURN_IF_ERROR(CheckNoLeakage(assignments));
+    return CheckNoLeakage(assignments);
   }
 
-  GENESIS_RETURN_IF_ERROR(
-      ReportDuplicates(contents, (out / "duplicates.csv").string(), options.duplicates()));
-
-  // ---- Manifest, summary, skipped report. ----
-  for (size_t i = 0; i < plans.size(); ++i)
-    manifest[refs[i].manifest_row].selected_slices = stored_per_plan[i];
-  GENESIS_RETURN_IF_ERROR(WriteManifest((out / "manifest.csv").string(), manifest));
-  GENESIS_RETURN_IF_ERROR(summary.Write((out / "summary").string()));
-  result->slices_per_modality = summary.SlicesPerModality();
-  std::string skipped = CsvLine({"file", "reason"});
-  for (const auto& [file, reason] : result->skipped) skipped += CsvLine({file, reason});
-  GENESIS_RETURN_IF_ERROR(WriteFileAtomically((out / "skipped.csv").string(), skipped));
-  if (result->slices_stored == 0) {
-    std::string why = result->skipped.empty()
-                          ? "no dataset listed a readable volume"
-                          : absl::StrCat(result->skipped.size(), " inputs skipped, the first: ",
-                                         result->skipped[0].first, ": ",
-                                         result->skipped[0].second);
-    return absl::FailedPreconditionError(absl::StrCat(
-        "corpus: no slice was stored (", why, "); see ", (out / "skipped.csv").string()));
+  // manifest.csv (with each volume's stored slice count), summary/ and skipped.csv.
+  absl::Status WriteReports() {
+    for (size_t i = 0; i < plans_.size(); ++i) {
+      manifest_[refs_[i].manifest_row].selected_slices = stored_per_plan_[i];
+    }
+    GENESIS_RETURN_IF_ERROR(WriteManifest((out_ / "manifest.csv").string(), manifest_));
+    GENESIS_RETURN_IF_ERROR(summary_.Write((out_ / "summary").string()));
+    result_->slices_per_modality = summary_.SlicesPerModality();
+    std::string skipped = CsvLine({"file", "reason"});
+    for (const auto& [file, reason] : result_->skipped) skipped += CsvLine({file, reason});
+    return WriteFileAtomically((out_ / "skipped.csv").string(), skipped);
   }
-  LOG(INFO) << "corpus: " << result->patients << " patients, " << result->volumes << " volumes, "
-            << result->slices_stored << " slices stored (train "
-            << result->slices_per_split["train"] << ", val " << result->slices_per_split["val"]
-            << ", test " << result->slices_per_split["test"] << "), " << result->skipped.size()
-            << " skipped; pass 1 (read, plan) " << result->read_seconds
-            << " s, pass 2 (read, preprocess, store) " << result->write_seconds << " s";
-  return absl::OkStatus();
+
+  // A corpus without a slice is an error naming the first skipped input; otherwise logs the
+  // totals.
+  absl::Status FailIfNothingStored() {
+    if (result_->slices_stored == 0) {
+      std::string why = result_->skipped.empty()
+                            ? "no dataset listed a readable volume"
+                            : absl::StrCat(result_->skipped.size(), " inputs skipped, the first: ",
+                                           result_->skipped[0].first, ": ",
+                                           result_->skipped[0].second);
+      return absl::FailedPreconditionError(absl::StrCat(
+          "corpus: no slice was stored (", why, "); see ", (out_ / "skipped.csv").string()));
+    }
+    LOG(INFO) << "corpus: " << result_->patients << " patients, " << result_->volumes
+              << " volumes, " << result_->slices_stored << " slices stored (train "
+              << result_->slices_per_split["train"] << ", val " << result_->slices_per_split["val"]
+              << ", test " << result_->slices_per_split["test"] << "), "
+              << result_->skipped.size() << " skipped; pass 1 (read, plan) "
+              << result_->read_seconds << " s, pass 2 (read, preprocess, store) "
+              << result_->write_seconds << " s";
+    return absl::OkStatus();
+  }
+
+  // Inputs.
+  const CorpusStage& options_;
+  const fs::path out_;
+  const uint64_t seed_;
+  const int threads_;
+  CorpusBuildResult* const result_;
+  // Setup.
+  std::vector<NamedReader> readers_;
+  std::vector<std::unique_ptr<Preprocessor>> preprocessors_;
+  ExcludedPatients excluded_;
+  std::string excluded_csv_ = "dataset,patient_id,task\n";
+  // Pass 1: patients (a deque, so plans can point at them), one plan, ref and manifest row
+  // per usable volume, the first plan of each dataset spec, and pass-1 volumes kept for pass 2
+  // keyed by (patient, file) within read_cache_mb.
+  std::deque<PatientRecord> patients_;
+  std::vector<SlicePlan> plans_;
+  std::vector<VolumeRef> refs_;
+  std::vector<ManifestRow> manifest_;
+  std::vector<size_t> dataset_begin_;
+  std::map<std::pair<size_t, size_t>, std::vector<Volume>> cache_;
+  int64_t cache_bytes_ = 0;
+  std::map<PatientKey, std::string> listed_by_;  // -> the first dataset spec listing it.
+  PatientSplit split_;
+  // Pass 2.
+  std::unique_ptr<SliceStoreWriter> writer_;
+  CorpusSummary summary_;
+  std::map<uint64_t, std::vector<StoredContent>> contents_;  // Content hash -> stored slices.
+  std::vector<int64_t> stored_per_plan_;
+};
+
+}  // namespace
+
+absl::Status BuildCorpus(const CorpusStage& options, const std::string& out_dir, uint64_t seed,
+                         int num_threads, CorpusBuildResult* result) {
+  GENESIS_RETURN_IF_ERROR(ValidateCorpusStage(options));
+  *result = CorpusBuildResult();
+  const int threads = options.num_threads() > 0 ? options.num_threads() : std::max(1, num_threads);
+  const fs::path out(out_dir);
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (ec)
+    return absl::PermissionDeniedError(absl::StrCat(out_dir, ": cannot create: ", ec.message()));
+  fs::remove_all(out / "store", ec);
+  return CorpusBuild(options, out, seed, threads, result).Run();
 }
 
 }  // namespace genesis

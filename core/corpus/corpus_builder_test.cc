@@ -50,6 +50,9 @@ class PhantomSource : public DatasetSource {
       r.files.push_back(absl::StrCat("phantom:", o_.modality(), ":", o_.slices(),
                                      o_.channels() > 1 ? absl::StrCat(":", o_.channels()) : ""));
       for (const auto& [key, value] : o_.labels()) r.labels[key] = value;
+      if (o_.has_channel()) r.hints.channel = o_.channel();
+      if (o_.has_value_offset()) r.hints.value_offset = o_.value_offset();
+      if (o_.has_mat_variable()) r.hints.mat_variable = o_.mat_variable();
       if (i == 0) r.files.push_back(r.files.back());
       if (i == 1 && o_.broken_files()) {
         r.files.push_back("phantom:broken");
@@ -141,14 +144,14 @@ CorpusStage BasicStage() {
 
 // Sources can ask for one channel of multi-channel files (MSD Prostate: T2, not ADC) and for an
 // offset added to stored values (DeepLesion: HU = value - 32768).
-TEST(CorpusBuilderTest, ChannelAndValueOffsetLabels) {
+TEST(CorpusBuilderTest, ChannelAndValueOffsetHints) {
   CorpusStage stage;
   DatasetSpec spec = Dataset("TwoChannel", "CT", 3, 4, 0);
   PhantomSourceTestOptions o;
   ASSERT_TRUE(spec.source().options().UnpackTo(&o));
   o.set_channels(2);
-  (*o.mutable_labels())["channel"] = "1";
-  (*o.mutable_labels())["value_offset"] = "-500";
+  o.set_channel(1);
+  o.set_value_offset(-500);
   spec.mutable_source()->mutable_options()->PackFrom(o);
   *stage.add_dataset() = spec;
   stage.add_reader()->set_type("phantom_test");
@@ -174,14 +177,35 @@ TEST(CorpusBuilderTest, ChannelAndValueOffsetLabels) {
   }
   EXPECT_EQ(checked, 16);
   // A channel the file does not have is a skipped file, not a crash.
-  (*o.mutable_labels())["channel"] = "5";
+  o.set_channel(5);
   stage.mutable_dataset(0)->mutable_source()->mutable_options()->PackFrom(o);
   // Every file is skipped, so nothing is stored and the build fails saying so.
   EXPECT_EQ(BuildCorpus(stage, Tmp("channels_bad"), 7, 2, &result).code(),
             absl::StatusCode::kFailedPrecondition);
   ASSERT_FALSE(result.skipped.empty());
-  EXPECT_NE(result.skipped[0].second.find("channel='5' but the file has 2 channels"),
+  EXPECT_NE(result.skipped[0].second.find("read hint channel=5 but the file has 2 channels"),
             std::string::npos);
+}
+
+// File-level hints go to the reader (ReadWithHints) on every read; the phantom reader honours
+// none, so it refuses the hinted files instead of reading them some other way.
+TEST(CorpusBuilderTest, FileHintsReachTheReaderWhichRefusesOnesItDoesNotHonour) {
+  CorpusStage stage;
+  DatasetSpec spec = Dataset("Hinted", "CT", 2, 4, 0);
+  PhantomSourceTestOptions o;
+  ASSERT_TRUE(spec.source().options().UnpackTo(&o));
+  o.set_mat_variable("cjdata.image");
+  spec.mutable_source()->mutable_options()->PackFrom(o);
+  *stage.add_dataset() = spec;
+  stage.add_reader()->set_type("phantom_test");
+  stage.mutable_store()->set_pixel_type("float32");
+  CorpusBuildResult result;
+  EXPECT_EQ(BuildCorpus(stage, Tmp("hinted"), 7, 2, &result).code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_EQ(result.skipped.size(), 3u);  // p0 has two files, p1 one.
+  EXPECT_EQ(result.skipped[0].second,
+            "phantom_test: phantom:CT:4: this reader does not honour the read hints its dataset "
+            "source gives (mat_variable=cjdata.image)");
 }
 
 TEST(CorpusBuilderTest, BuildsStoreManifestSplitSummaryAndSkippedReport) {

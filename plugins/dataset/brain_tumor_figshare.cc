@@ -144,7 +144,7 @@ class BrainTumorFigshareSource : public DatasetSource {
         r.patient_id = patient;
         r.modality = Modality::kMR;
         r.body_part = options_.body_part();
-        r.labels["mat_variable"] = "cjdata.image";
+        r.hints.mat_variable = "cjdata.image";
       }
       r.files.push_back(mat);
       file_labels[patient].push_back(label);

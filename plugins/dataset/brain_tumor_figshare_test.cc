@@ -24,7 +24,8 @@ TEST(BrainTumorFigshareTest, GroupsFilesByPid) {
   EXPECT_EQ(Relative(a.files, options.root()), (std::vector<std::string>{"1.mat", "2.mat"}));
   EXPECT_EQ(a.slice_count, 2);
   EXPECT_EQ(a.labels.at("file_labels"), "1,1");
-  EXPECT_EQ(a.labels.at("mat_variable"), "cjdata.image");
+  EXPECT_EQ(a.hints.mat_variable, "cjdata.image");
+  EXPECT_EQ(a.labels.count("mat_variable"), 0u);
   EXPECT_EQ((*records)[1].patient_id, "107494");
   EXPECT_EQ(Relative((*records)[1].files, options.root()),
             (std::vector<std::string>{"3.mat", "4.mat"}));

@@ -4,8 +4,9 @@
 //     [type.googleapis.com/genesis.CardiacMriOptions] { root: "/data/cardiac_mri" }
 //   } } } }
 //
-// Record: modality MR, body_part "cardiac", labels: mat_variable ("sol_yxzt"), axes ("yxzt":
-// the array is rows, columns, slices, frames; each frame's z stack is a volume).
+// Record: modality MR, body_part "cardiac", read hints (core/read_hints.h): mat_variable
+// "sol_yxzt", axes yxzt (the array is rows, columns, slices, frames; with the mat reader's
+// default time_mode each frame's z stack is a volume).
 
 #include <algorithm>
 #include <string>
@@ -64,8 +65,8 @@ class CardiacMriSource : public DatasetSource {
       r.modality = Modality::kMR;
       r.body_part = options_.body_part();
       r.files = {mat};
-      r.labels["mat_variable"] = "sol_yxzt";
-      r.labels["axes"] = "yxzt";
+      r.hints.mat_variable = "sol_yxzt";
+      r.hints.axes = AxisOrder{ImageAxis::kY, ImageAxis::kX, ImageAxis::kZ, ImageAxis::kT};
       records.push_back(std::move(r));
     }
     return records;

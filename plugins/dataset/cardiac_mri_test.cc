@@ -22,8 +22,10 @@ TEST(CardiacMriTest, OneRecordPerSubjectFile) {
   EXPECT_EQ((*records)[0].body_part, "cardiac");
   EXPECT_EQ(Relative((*records)[0].files, options.root()),
             std::vector<std::string>{"sol_yxzt_pat1.mat"});
-  EXPECT_EQ((*records)[0].labels.at("mat_variable"), "sol_yxzt");
-  EXPECT_EQ((*records)[0].labels.at("axes"), "yxzt");
+  EXPECT_EQ((*records)[0].hints.mat_variable, "sol_yxzt");
+  ASSERT_TRUE((*records)[0].hints.axes.has_value());
+  EXPECT_EQ(AxisOrderName(*(*records)[0].hints.axes), "yxzt");
+  EXPECT_TRUE((*records)[0].labels.empty());
   EXPECT_EQ((*records)[1].patient_id, "pat2");
   EXPECT_EQ((*records)[2].patient_id, "pat10");
 }

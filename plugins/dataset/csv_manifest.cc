@@ -10,13 +10,18 @@
 //
 // Required columns: dataset, patient_id, modality (CT, MR/MRI, XR/X-ray/CR/DX), body_part, file
 // (relative to `root`; the manifest defaults to <root>/manifest.csv). Optional slice_count
-// (records sum it when every row of a patient has one). Other columns become labels: one value when
+// (records sum it when every row of a patient has one). Optional read-hint columns
+// (core/read_hints.h) say how to read the files: channel (index of the volume to keep),
+// value_offset (added to every voxel), mat_variable (e.g. cjdata.image), axes (e.g. yxzt); an
+// empty cell sets no hint. Other columns become labels: one value when
 // all rows of the patient agree, else the per-file values comma-joined in file order. Rows of one
-// patient must agree on modality and body_part. Records keep the manifest's first-appearance order.
+// patient must agree on modality, body_part and read hints. Records keep the manifest's
+// first-appearance order.
 // A malformed row (wrong number of fields, empty required field, unknown modality, missing file,
 // disagreeing patient) is reported in skipped.csv and left out; a manifest with no usable row is
 // an error.
 
+#include <cmath>
 #include <map>
 #include <string>
 #include <utility>
@@ -25,6 +30,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "core/dataset_source.h"
 #include "core/status_macros.h"
 #include "plugins/dataset/csv_manifest.pb.h"
@@ -34,6 +40,51 @@ namespace genesis {
 namespace {
 
 constexpr int64_t kMaxSliceCount = 1000000000;
+
+// Columns of the optional read hints; -1 when absent.
+struct HintColumns {
+  int channel = -1, value_offset = -1, mat_variable = -1, axes = -1;
+  bool Has(int c) const {
+    return c == channel || c == value_offset || c == mat_variable || c == axes;
+  }
+};
+
+// One row's read hints from its hint cells (an empty cell sets none); an error names the
+// column and value.
+absl::StatusOr<ReadHints> RowHints(const std::vector<std::string>& row, const HintColumns& cols) {
+  ReadHints hints;
+  if (cols.channel >= 0 && !row[cols.channel].empty()) {
+    int64_t channel = 0;
+    if (!absl::SimpleAtoi(row[cols.channel], &channel) || channel < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("channel must be an integer >= 0, got '", row[cols.channel], "'"));
+    }
+    hints.channel = channel;
+  }
+  if (cols.value_offset >= 0 && !row[cols.value_offset].empty()) {
+    float offset = 0;
+    if (!absl::SimpleAtof(row[cols.value_offset], &offset) || !std::isfinite(offset)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("value_offset must be a finite number, got '", row[cols.value_offset], "'"));
+    }
+    hints.value_offset = offset;
+  }
+  if (cols.mat_variable >= 0 && !row[cols.mat_variable].empty()) {
+    for (absl::string_view part : absl::StrSplit(row[cols.mat_variable], '.')) {
+      if (part.empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("mat_variable: empty name in dotted path '", row[cols.mat_variable], "'"));
+      }
+    }
+    hints.mat_variable = row[cols.mat_variable];
+  }
+  if (cols.axes >= 0 && !row[cols.axes].empty()) {
+    absl::StatusOr<AxisOrder> axes = ParseAxisOrder(row[cols.axes]);
+    if (!axes.ok()) return axes.status();
+    hints.axes = *axes;
+  }
+  return hints;
+}
 
 class CsvManifestSource : public DatasetSource {
  public:
@@ -64,9 +115,14 @@ class CsvManifestSource : public DatasetSource {
     const int body_col = table.Column("body_part");
     const int file_col = table.Column("file");
     const int slices_col = table.Column("slice_count");
+    HintColumns hint_cols;
+    hint_cols.channel = table.Column("channel");
+    hint_cols.value_offset = table.Column("value_offset");
+    hint_cols.mat_variable = table.Column("mat_variable");
+    hint_cols.axes = table.Column("axes");
     std::vector<int> label_cols;
     for (int c = 0; c < static_cast<int>(table.header.size()); ++c) {
-      bool known = c == slices_col || table.header[c].empty();
+      bool known = c == slices_col || hint_cols.Has(c) || table.header[c].empty();
       for (const std::string& r : required) known = known || table.header[c] == r;
       if (!known) label_cols.push_back(c);
     }
@@ -114,6 +170,11 @@ class CsvManifestSource : public DatasetSource {
           continue;
         }
       }
+      absl::StatusOr<ReadHints> hints = RowHints(row, hint_cols);
+      if (!hints.ok()) {
+        skip_row(where, std::string(hints.status().message()));
+        continue;
+      }
       const std::string name = options_.name().empty() ? row[dataset_col] : options_.name();
       if (auto found = index.find({name, row[patient_col]}); found != index.end()) {
         const PatientRecord& r = groups[found->second].record;
@@ -122,6 +183,12 @@ class CsvManifestSource : public DatasetSource {
                                        ModalityName(r.modality), "/", r.body_part,
                                        " on an earlier line, here ", row[modality_col], "/",
                                        row[body_col]));
+          continue;
+        }
+        if (r.hints != *hints) {
+          skip_row(where, absl::StrCat("patient '", r.patient_id, "' had read hints (",
+                                       DescribeReadHints(r.hints), ") on an earlier line, here (",
+                                       DescribeReadHints(*hints), ")"));
           continue;
         }
       }
@@ -133,6 +200,7 @@ class CsvManifestSource : public DatasetSource {
         g.record.modality = *modality;
         g.record.body_part = row[body_col];
         g.record.slice_count = 0;
+        g.record.hints = *hints;
         g.label_values.resize(label_cols.size());
         groups.push_back(std::move(g));
       }

@@ -54,6 +54,49 @@ TEST(CsvManifestTest, SliceCountsAndVaryingLabels) {
   EXPECT_EQ((*records)[0].labels.at("finding"), "none,mass");
 }
 
+// Read-hint columns become the records' typed hints, not labels; a malformed hint or one that
+// differs between a patient's rows makes the row malformed.
+TEST(CsvManifestTest, ReadHintColumns) {
+  const std::string dir = dataset::ScratchDir("manifest_hints");
+  for (const char* f : {"a.mat", "b.mat", "c.mat", "d.nii", "e.nii"}) {
+    dataset::WriteText(dir + "/" + f, "x");
+  }
+  dataset::WriteText(dir + "/manifest.csv",
+                     "dataset,patient_id,modality,body_part,file,channel,value_offset,"
+                     "mat_variable,axes,label\n"
+                     "D,1,MR,heart,a.mat,,,sol_yxzt,yxzt,x\n"
+                     "D,1,MR,heart,b.mat,,,sol_yxzt,yxzt,y\n"
+                     "D,1,MR,heart,c.mat,,,other,yxzt,z\n"
+                     "D,2,CT,chest,d.nii,1,-32768,,,\n"
+                     "D,3,CT,chest,e.nii,-1,,,,\n"
+                     "D,4,CT,chest,e.nii,,,,yxy,\n");
+  CsvManifestOptions options;
+  options.set_root(dir);
+  auto source = Registry<DatasetSource>::Get().Create("csv_manifest", options);
+  ASSERT_TRUE(source.ok()) << source.status();
+  auto records = (*source)->Scan();
+  ASSERT_TRUE(records.ok()) << records.status();
+  ASSERT_EQ(records->size(), 2u);
+  const PatientRecord& p1 = (*records)[0];
+  EXPECT_EQ(p1.hints.mat_variable, "sol_yxzt");
+  ASSERT_TRUE(p1.hints.axes.has_value());
+  EXPECT_EQ(AxisOrderName(*p1.hints.axes), "yxzt");
+  EXPECT_FALSE(p1.hints.channel.has_value());
+  EXPECT_EQ(p1.labels, (std::map<std::string, std::string>{{"label", "x,y"}}));
+  const PatientRecord& p2 = (*records)[1];
+  EXPECT_EQ(p2.hints.channel, 1);
+  EXPECT_EQ(p2.hints.value_offset, -32768.0f);
+  EXPECT_FALSE(p2.hints.HasFileHints());
+  EXPECT_TRUE(p2.labels.empty());
+  const auto skipped = (*source)->SkippedInputs();
+  ASSERT_EQ(skipped.size(), 3u);
+  EXPECT_EQ(skipped[0].second,
+            "patient '1' had read hints (mat_variable=sol_yxzt, axes=yxzt) on an earlier line, "
+            "here (mat_variable=other, axes=yxzt)");
+  EXPECT_EQ(skipped[1].second, "channel must be an integer >= 0, got '-1'");
+  EXPECT_EQ(skipped[2].second, "axes 'yxy': axis y appears twice");
+}
+
 // Two rows of 2^63 - 1 slices summed past int64 (undefined behaviour; UBSan in
 // tools/sanitize.sh). Absurd counts now make the row malformed, reported, and left out.
 TEST(CsvManifestTest, AbsurdSliceCountsAreSkippedRows) {

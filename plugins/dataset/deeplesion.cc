@@ -105,7 +105,7 @@ class DeepLesionSource : public DatasetSource {
         r.patient_id = patient;
         r.modality = Modality::kCT;
         r.body_part = options_.body_part();
-        r.labels["value_offset"] = "-32768";
+        r.hints.value_offset = -32768.0f;
       }
       for (const std::string& f : files) {
         if (absl::EndsWithIgnoreCase(f, ".png")) r.files.push_back(f);

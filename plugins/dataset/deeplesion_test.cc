@@ -28,7 +28,8 @@ TEST(DeepLesionTest, SlicesPerPatient) {
                 "Images_png/000001_02_01/008.png", "Images_png/000001_02_01/009.png",
                 "Images_png/000001_02_01/010.png"}));
   EXPECT_EQ(p1.slice_count, 7);
-  EXPECT_EQ(p1.labels.at("value_offset"), "-32768");
+  EXPECT_EQ(p1.hints.value_offset, -32768.0f);
+  EXPECT_EQ(p1.labels.count("value_offset"), 0u);
   EXPECT_EQ(p1.labels.at("series"), "000001_01_01,000001_02_01");
   EXPECT_EQ(p1.labels.at("lesions"), "2");
   EXPECT_EQ((*records)[1].patient_id, "000002");

@@ -110,7 +110,7 @@ class MsdSource : public DatasetSource {
     proto.dataset = dataset::DatasetName(options_.name(), absl::StrCat("MSD-", task));
     proto.modality = *modality;
     proto.body_part = options_.body_part().empty() ? BodyPartFor(task) : options_.body_part();
-    proto.labels["channel"] = channel_key;
+    proto.hints.channel = options_.channel();
     proto.labels["channel_name"] = channel_name;
     proto.labels["channels"] = absl::StrCat(channels.size());
 

@@ -32,7 +32,8 @@ TEST(MsdTest, LiverListsTrainingCasesFromDatasetJson) {
   EXPECT_EQ(r.body_part, "liver");
   EXPECT_EQ(Relative(r.files, options.root()), std::vector<std::string>{"imagesTr/liver_0.nii.gz"});
   EXPECT_EQ(r.slice_count, -1);
-  EXPECT_EQ(r.labels.at("channel"), "0");
+  EXPECT_EQ(r.hints.channel, 0);
+  EXPECT_EQ(r.labels.count("channel"), 0u);
   EXPECT_EQ(r.labels.at("channel_name"), "CT");
   EXPECT_EQ(r.labels.at("split"), "train");
   EXPECT_EQ((*records)[1].patient_id, "liver_1");
@@ -79,7 +80,7 @@ TEST(MsdTest, EveryTaskHasItsNameModalityAndBodyPart) {
 TEST(MsdTest, ProstateKeepsT2ChannelByDefaultAndCanSelectAdc) {
   auto t2 = ScanWith("msd", Task("Task05_Prostate"));
   ASSERT_TRUE(t2.ok()) << t2.status();
-  EXPECT_EQ((*t2)[0].labels.at("channel"), "0");
+  EXPECT_EQ((*t2)[0].hints.channel, 0);
   EXPECT_EQ((*t2)[0].labels.at("channel_name"), "T2");
   EXPECT_EQ((*t2)[0].labels.at("channels"), "2");
   MsdOptions options = Task("Task05_Prostate");

@@ -11,9 +11,14 @@
 //     }
 //   }
 //
-// Axes: MATLAB arrays are column-major (rows, cols, slices, frames) = (y, x, z, t), so
-// x = column index, y = row index, z = third index, t = fourth (see time_mode); a 2D array
-// is one slice. Cardiac MRI `sol_yxzt` (y, x, z, t) therefore maps directly. Integer, single
+// Axes: MATLAB arrays are column-major (rows, cols, slices, frames) = (y, x, z, t), so by
+// default x = column index, y = row index, z = third index, t = fourth (see time_mode); a 2D
+// array is one slice. Cardiac MRI `sol_yxzt` (y, x, z, t) therefore maps directly.
+//
+// Read hints (core/read_hints.h), which the corpus passes per dataset record: `mat_variable`
+// names the variable for that file (over `variable`), `axes` says what each array dimension
+// is in MATLAB's order (e.g. "xyzt" for an array indexed (x, y, z, t)); dimensions it does not
+// name, and trailing ones MATLAB dropped as singletons, have size 1. Integer, single
 // and double arrays are read (logical as 0/1); complex, sparse, char and cell arrays are
 // refused. Spacing 1, origin 0, identity direction (.mat has no geometry). MATLAB v4 files
 // are refused. matio/HDF5 calls are serialised by one process-wide lock (serial HDF5).
@@ -34,6 +39,7 @@
 #include "absl/strings/str_split.h"
 #include "core/file_util.h"
 #include "core/image_reader.h"
+#include "core/read_hints.h"
 #include "core/status_macros.h"
 #include "hdf5/serial/H5Epublic.h"
 #include "matio.h"
@@ -457,13 +463,29 @@ class MatReader : public ImageReader {
   }
 
   absl::StatusOr<std::vector<Volume>> Read(const std::string& path) const override {
+    return ReadWithHints(path, ReadHints());
+  }
+
+  absl::StatusOr<std::vector<Volume>> ReadWithHints(const std::string& path,
+                                                    const ReadHints& hints) const override {
+    if (hints.mat_variable) {
+      for (absl::string_view part : absl::StrSplit(*hints.mat_variable, '.')) {
+        if (part.empty()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(path, ": read hint mat_variable: empty name in dotted path '",
+                           *hints.mat_variable, "'"));
+        }
+      }
+    }
+    if (hints.axes) GENESIS_RETURN_IF_ERROR(Annotate(ValidateAxisOrder(*hints.axes), path));
     GENESIS_RETURN_IF_ERROR(reader_internal::CheckRegularFile(path));
     std::lock_guard<std::mutex> lock(MatioMutex());
-    return ReadLocked(path);
+    return ReadLocked(path, hints);
   }
 
  private:
-  absl::StatusOr<std::vector<Volume>> ReadLocked(const std::string& path) const {
+  absl::StatusOr<std::vector<Volume>> ReadLocked(const std::string& path,
+                                                 const ReadHints& hints) const {
     InstallMatioLogger();
     last_matio_message.clear();
     GENESIS_ASSIGN_OR_RETURN(const MatLevel level, HeaderLevel(path));
@@ -487,7 +509,7 @@ class MatReader : public ImageReader {
           path, "libmatio reads another MAT-file version than its header declares");
     }
 
-    std::string variable = options_.variable();
+    std::string variable = hints.mat_variable.value_or(options_.variable());
     if (variable.empty()) {
       GENESIS_ASSIGN_OR_RETURN(variable, PickLargestArray(mat.get(), path));
     }
@@ -525,7 +547,9 @@ class MatReader : public ImageReader {
       }
       var = field;
     }
-    return ToVolumes(*var, variable, path);
+    return ToVolumes(
+        *var, variable, path,
+        hints.axes.value_or(AxisOrder{ImageAxis::kY, ImageAxis::kX, ImageAxis::kZ, ImageAxis::kT}));
   }
 
   static std::string ListVariables(mat_t* mat) {
@@ -559,8 +583,10 @@ class MatReader : public ImageReader {
     return best->path;
   }
 
+  // `axes`: what each of the array's dimensions is (only the first `rank` are used when no
+  // hint is given: the MATLAB default (y, x, z, t)).
   absl::StatusOr<std::vector<Volume>> ToVolumes(const matvar_t& var, const std::string& name,
-                                                const std::string& path) const {
+                                                const std::string& path, AxisOrder axes) const {
     const std::string what = absl::StrCat(path, ": variable '", name, "'");
     if (!IsNumericClass(var.class_type)) {
       return absl::InvalidArgumentError(
@@ -580,9 +606,27 @@ class MatReader : public ImageReader {
     if (var.data == nullptr) {
       return absl::DataLossError(absl::StrCat(what, ": no data read", MatioDetail()));
     }
-    const int64_t rows = var.dims[0], cols = var.dims[1];
-    const int64_t slices = var.rank >= 3 ? var.dims[2] : 1;
-    const int64_t frames = var.rank >= 4 ? var.dims[3] : 1;
+    if (axes.size() == 4 &&
+        axes == AxisOrder{ImageAxis::kY, ImageAxis::kX, ImageAxis::kZ, ImageAxis::kT}) {
+      axes.resize(var.rank);  // The default names as many dimensions as the array has.
+    }
+    if (var.rank > static_cast<int>(axes.size())) {
+      return absl::InvalidArgumentError(absl::StrCat(what, " has rank ", var.rank,
+                                                     " but the axes hint '", AxisOrderName(axes),
+                                                     "' names ", axes.size(), " dimensions"));
+    }
+    // Size and element stride of each image axis (x, y, z, t) in the column-major array.
+    int64_t size[4] = {1, 1, 1, 1};
+    uint64_t stride[4] = {0, 0, 0, 0};
+    uint64_t step = 1;
+    for (size_t d = 0; d < axes.size(); ++d) {
+      const int a = static_cast<int>(axes[d]);
+      size[a] = d < static_cast<size_t>(var.rank) ? static_cast<int64_t>(var.dims[d]) : 1;
+      stride[a] = step;
+      step *= static_cast<uint64_t>(size[a]);
+    }
+    const int64_t cols = size[0], rows = size[1], slices = size[2], frames = size[3];
+    const uint64_t sx = stride[0], sy = stride[1], sz = stride[2], st = stride[3];
     const int64_t plane = rows * cols;
 
     // Frames -> volumes according to time_mode.
@@ -598,14 +642,16 @@ class MatReader : public ImageReader {
       Volume volume;
       volume.size = {cols, rows, slices_out};
       volume.voxels.resize(plane * slices_out);
-      // Volume slice s of output v is MATLAB slab (v * slices_out + s) of Z*T slabs, because
-      // z runs faster than t in column-major order.
+      // Volume slice s of output v is (z, t) number v * slices_out + s of the Z*T slices,
+      // z running faster than t.
       for (int64_t s = 0; s < slices_out; ++s) {
-        const uint64_t slab = static_cast<uint64_t>(v * slices_out + s) * plane;
+        const int64_t zt = v * slices_out + s;
+        const uint64_t slab =
+            static_cast<uint64_t>(zt % slices) * sz + static_cast<uint64_t>(zt / slices) * st;
         float* out = volume.voxels.data() + s * plane;
         for (int64_t y = 0; y < rows; ++y) {
           for (int64_t x = 0; x < cols; ++x) {
-            out[y * cols + x] = ElementAsFloat(var, slab + y + rows * x);
+            out[y * cols + x] = ElementAsFloat(var, slab + y * sy + x * sx);
           }
         }
       }

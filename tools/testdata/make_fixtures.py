@@ -9,7 +9,8 @@ Writes OUT_DIR/<name>/... for every dataset source name (msd, cq500, ct_lymph_no
 deeplesion, mrnet, mura, cardiac_mri, chestxray14, brain_tumor_figshare, oasis, ibsr, luna16,
 csv_manifest), plus "broken": a csv_manifest dataset whose manifest lists good files and bad
 ones (truncated .nii.gz, corrupt/empty PNG, a DICOM series with a cut-short slice, a text file)
-with an "expect" column ("ok"/"skip") for skipped-file tests. Each fixture mirrors the layout its owners distribute (folder and file names,
+with an "expect" column ("ok"/"skip") for skipped-file tests, and "read_hints": figshare and
+cardiac .mat files with a larger decoy array beside the image (tests/read_hints_test.cc). Each fixture mirrors the layout its owners distribute (folder and file names,
 metadata CSV/JSON, junk files that real archives carry, e.g. macOS "._" files in MSD) with small
 phantoms (a bright sphere in an ellipsoidal body) in realistic intensity ranges:
 CT in HU (DICOM: uint16 + RescaleIntercept -1024; NIfTI/MetaImage: int16), MRI uint16/int16,
@@ -656,6 +657,28 @@ def make_broken(out):
                ["Broken", "unsupported", "XR", "chest", "bad/notes.txt", "skip"]])
 
 
+def make_read_hints(out):
+    """Not a dataset layout: brain_tumor_figshare/ and cardiac_mri/ files that hold, beside the
+    image, a larger numeric array -- the one the mat reader picks without a variable -- so a
+    test storing the right slices proves the source's read hints reached the reader
+    (tests/read_hints_test.cc)."""
+    image = np.clip(phantom((32, 32, 1), 0, 400, 1200, 1, 20)[:, :, 0].T, 0, 32767)
+    mask = np.zeros((32, 32), np.uint8)
+    mask[10:16, 12:18] = 1
+    savemat_v73(os.path.join(out, "brain_tumor_figshare", "1.mat"), "cjdata", {
+        "label": ("double", np.array([[1.0]])),
+        "PID": ("char", np.array([[ord(c) for c in "100360"]], dtype=np.uint16)),
+        "image": ("int16", image.astype(np.int16)),
+        "tumorBorder": ("double", np.array([[10.0, 12.0, 10.0, 17.0, 15.0, 17.0, 15.0, 12.0]])),
+        "tumorMask": ("logical", mask),
+        "decoy": ("double", np.full((48, 48), 7.0)),
+    })
+    vol = mr_volume((32, 32, 3), seed=1).transpose(1, 0, 2)  # y, x, z
+    frames = np.stack([np.roll(vol, t, axis=0) for t in range(2)], axis=-1)  # y, x, z, t
+    savemat_v5(os.path.join(out, "cardiac_mri", "sol_yxzt_pat1.mat"),
+               {"sol_yxzt": frames.astype(np.uint16), "decoy": np.full((48, 48, 3, 2), 7.0)})
+
+
 MAKERS = {
     "msd": make_msd,
     "cq500": make_cq500,
@@ -672,6 +695,7 @@ MAKERS = {
     "luna16": make_luna16,
     "csv_manifest": make_csv_manifest,
     "broken": make_broken,  # Not a dataset layout: csv_manifest with bad files (see above).
+    "read_hints": make_read_hints,  # Not a dataset layout: decoy arrays beside the image.
 }
 
 

@@ -21,6 +21,7 @@ tests put under TEST_TMPDIR).
   mat/   v5.mat: struct cjdata {label: 3.0, PID: '42', image: int16 (Y, X) = f(z=0) - 50}
                  then img int16 (Y, X, Z) = f - 50 (MATLAB column-major).
          sol_yxzt_pat1.mat (v5): sol_yxzt double (Y, X, Z, T=2) = f + 1000 t.
+         axes_xytz.mat (v5): vol double, the same frames stored (X, Y, T, Z).
          v73.mat (MATLAB 7.3, HDF5 with a 512-byte userblock and MATLAB header):
                  struct cjdata {label: 3.0 double, PID: char '42', image: int16 (Y, X) =
                  f(z=0) - 50, tumorMask: logical (Y, X)}.
@@ -130,6 +131,9 @@ def write_mat_v5(out):
                      format="5", do_compression=True, oned_as="column")
     sol = np.stack([matlab_yxz(f), matlab_yxz(f + 1000)], axis=-1).astype(np.float64)
     scipy.io.savemat(os.path.join(d, "sol_yxzt_pat1.mat"), {"sol_yxzt": sol}, format="5")
+    # The same frames stored (x, y, t, z): right only when read with the axes hint "xytz".
+    scipy.io.savemat(os.path.join(d, "axes_xytz.mat"),
+                     {"vol": np.transpose(sol, (1, 0, 3, 2)).copy()}, format="5")
 
 
 def set_matlab_class(obj, name):
