@@ -1,7 +1,8 @@
 // OrderedLoader: the one streaming loader of Genesis. Worker threads produce the items of
 // positions start..end-1 (a position is whatever the caller streams: a training batch, a stored
 // slice), and Next() hands them out strictly in position order, with bounded prefetch.
-// The corpus bench streams a slice store through it (core/corpus/bench_corpus.cc).
+// Pretraining and fine-tuning stream their batches through it (core/train/batch.h, LoadBatches);
+// the corpus bench streams a slice store through it (core/corpus/bench_corpus.cc).
 //
 //   LoaderOptions options;
 //   options.num_threads = 2; options.prefetch = 8;
@@ -21,9 +22,10 @@
 // Design: the loader knows positions, not what is loaded: `load(position)` does all the work
 // of one item (read, corrupt, assemble a batch) in a worker and returns it or an error. The
 // order of an epoch is decided by the caller, normally Permutation() below, the one epoch order
-// of the project (training draws the same). Because an item is a function of its position only,
-// what Next() returns never depends on the thread count or on timing, and a run resumed at
-// start_position sees exactly the items an uninterrupted one saw.
+// of the project (training cuts its batches from it). Because an item is a function of its
+// position only, what Next() returns never depends on the thread count or on timing, and a run
+// resumed at start_position sees exactly the items an uninterrupted one saw. Batching is a layer
+// on top (core/train/batch.h), not a second loader.
 //
 // Memory: workers only start position p when p < next-to-deliver + prefetch, so at most
 // `prefetch` items are in flight or waiting at any time (max_in_flight() reports the peak).
