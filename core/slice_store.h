@@ -1,5 +1,6 @@
 // The slice store: sampled, normalised 2D slices written once into sharded files with an index,
-// then read back by index from any thread. Pretraining streams it through SliceLoader.
+// then read back by index from any thread (pretraining through store_dataset.h; the corpus bench
+// streams it through OrderedLoader, core/ordered_loader.h).
 //
 //   GENESIS_ASSIGN_OR_RETURN(auto writer, SliceStoreWriter::Create(dir, options));
 //   for (...) GENESIS_RETURN_IF_ERROR(writer->Add(slice, Split::kTrain));

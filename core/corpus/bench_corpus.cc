@@ -6,11 +6,12 @@
 // Build: synthetic CT volumes (in x in voxels, HU) are cut into axial slices, preprocessed like
 // the study (hu_window, then random_crop_resize 448 -> OUT with INTER_AREA) on T threads and
 // written to a slice store (the corpus builder's pass 2 without file reading). Stream: the
-// store's train split is read back through SliceLoader (T threads, shuffled, CRC-checked).
+// store's train split is read back through OrderedLoader, the loader training uses (T threads,
+// prefetch, in the epoch order Permutation(size, shuffle, seed 1, epoch 0), CRC-checked).
 //
 // Prints
 //   build_slices_per_s: X     preprocess + store (volume synthesis not timed)
-//   stream_slices_per_s: Y    SliceLoader over the store (pread + CRC + decode)
+//   stream_slices_per_s: Y    OrderedLoader over the store (pread + CRC + decode)
 //   store_mb: Z               size of the shards on disk
 //   peak_rss_mb: M            peak resident memory of the process (flat in the slice count:
 //                             one 64-slice volume + prefetch, not the store)
@@ -30,9 +31,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/bench.h"
+#include "core/ordered_loader.h"
 #include "core/preprocessor.h"
 #include "core/random.h"
-#include "core/slice_loader.h"
 #include "core/slice_store.h"
 #include "core/volume.h"
 #include "google/protobuf/descriptor.h"
@@ -171,22 +172,26 @@ int BenchCorpus(const BenchOptions& options) {
     std::fprintf(stderr, "%s\n", std::string(reader.status().message()).c_str());
     return 1;
   }
-  SliceLoaderOptions loader_options;
+  LoaderOptions loader_options;
   loader_options.num_threads = threads;
   loader_options.prefetch = prefetch;
-  loader_options.seed = 1;
   const auto stream_start = Clock::now();
-  SliceLoader loader(reader->get(), Split::kTrain, loader_options);
+  const SliceStoreReader& store = **reader;
+  const std::vector<int64_t> order =
+      Permutation(store.size(Split::kTrain), /*shuffle=*/true, /*seed=*/1, /*epoch=*/0);
+  OrderedLoader<Slice> loader(
+      static_cast<int64_t>(order.size()), loader_options,
+      [&](int64_t position) { return store.Read(Split::kTrain, order[position]); });
   int64_t streamed = 0;
   double checksum = 0;
   while (true) {
-    auto item = loader.Next();
-    if (!item.ok()) {
-      std::fprintf(stderr, "%s\n", std::string(item.status().message()).c_str());
+    auto slice = loader.Next();
+    if (!slice.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(slice.status().message()).c_str());
       return 1;
     }
-    if (!item->has_value()) break;
-    checksum += (*item)->slice.pixels[0];
+    if (!slice->has_value()) break;
+    checksum += (*slice)->pixels[0];
     ++streamed;
   }
   const double stream_seconds = Seconds(stream_start);
@@ -207,7 +212,7 @@ int BenchCorpus(const BenchOptions& options) {
 
 GENESIS_REGISTER_BENCH("corpus",
                        "slice store: slices/s building (preprocess + write) and streaming "
-                       "(SliceLoader)",
+                       "(OrderedLoader)",
                        &BenchCorpus);
 
 }  // namespace genesis

@@ -1,12 +1,10 @@
-// LR schedules, the ordered batch loader and the TensorBoard CRC against known values.
+// LR schedules and the TensorBoard CRC against known values (the batch loader's tests are in
+// batch_test.cc).
 #include "core/train/lr_schedule.h"
 
-#include <atomic>
 #include <cmath>
-#include <optional>
 #include <string>
 
-#include "core/train/batch_loader.h"
 #include "core/train/tensorboard.h"
 #include "gtest/gtest.h"
 
@@ -66,46 +64,6 @@ TEST(LrScheduleTest, RejectsUnknownType) {
   EXPECT_EQ(LrSchedule::Validate(o).message(),
             "schedule.type: must be \"plateau\", \"step\", \"cosine\" or \"constant\", got "
             "\"linear\"");
-}
-
-TEST(BatchLoaderTest, DeliversInOrderWhateverTheThreads) {
-  std::vector<std::vector<int64_t>> batches;
-  for (int64_t b = 0; b < 20; ++b) batches.push_back({2 * b, 2 * b + 1});
-  for (int threads : {1, 3}) {
-    BatchLoader loader(batches, /*first_batch=*/5, threads, /*prefetch=*/3, /*side=*/2,
-                       /*channels=*/3, [](int64_t index, Image& input, Image& target) {
-                         target = Image(2, 2, static_cast<float>(index));
-                         input = Image(2, 2, static_cast<float>(-index));
-                         return absl::OkStatus();
-                       });
-    int64_t expected = 5;
-    while (true) {
-      auto batch = loader.Next();
-      ASSERT_TRUE(batch.ok());
-      if (!*batch) break;
-      EXPECT_EQ((*batch)->batch_index, expected);
-      // Inputs are repeated on the channels; targets are one channel.
-      ASSERT_EQ((*batch)->target_numel, 4);
-      ASSERT_EQ((*batch)->target.size(), 2u * 4);
-      EXPECT_EQ((*batch)->target[0], 2 * expected);
-      EXPECT_EQ((*batch)->target[4], 2 * expected + 1);  // Sample 1.
-      EXPECT_EQ((*batch)->input[23], -(2 * expected + 1));
-      ++expected;
-    }
-    EXPECT_EQ(expected, 20);
-  }
-}
-
-TEST(BatchLoaderTest, ReportsErrorAtItsBatch) {
-  BatchLoader loader({{0}, {1}, {2}}, 0, 2, 2, 2, 1, [](int64_t index, Image& in, Image& t) {
-    if (index == 1) return absl::DataLossError("bad slice 1");
-    t = in = Image(2, 2);
-    return absl::OkStatus();
-  });
-  EXPECT_TRUE(loader.Next().ok());
-  auto second = loader.Next();
-  ASSERT_FALSE(second.ok());
-  EXPECT_EQ(second.status().message(), "bad slice 1");
 }
 
 TEST(TensorBoardTest, Crc32cKnownAnswer) {

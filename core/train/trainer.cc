@@ -16,7 +16,7 @@
 #include "core/file_util.h"
 #include "core/random.h"
 #include "core/status_macros.h"
-#include "core/train/batch_loader.h"
+#include "core/train/batch.h"
 #include "core/train/image_ops.h"
 #include "core/train/training_loop.h"
 #include "glog/logging.h"
@@ -154,7 +154,7 @@ class PretrainProblem : public TrainingProblem {
     for (const PretextTask* task : job_.pretext) task->Apply(input, target, rng);
     return absl::OkStatus();
   }
-  BatchLoader::SampleFn SampleFn(const SliceDataset* dataset, uint64_t epoch) const {
+  genesis::SampleFn SampleFn(const SliceDataset* dataset, uint64_t epoch) const {
     return [this, dataset, epoch](int64_t index, Image& input, Image& target) {
       return MakeSample(dataset, epoch, index, input, target);
     };

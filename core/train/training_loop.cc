@@ -14,7 +14,6 @@
 #include <cmath>
 #include <filesystem>
 #include <memory>
-#include <numeric>
 #include <optional>
 #include <vector>
 
@@ -33,14 +32,6 @@ namespace genesis {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::vector<int64_t> Permutation(int64_t n, uint64_t seed, uint64_t epoch) {
-  std::vector<int64_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  RandomStream rng(seed, RandomStream::kShuffle, epoch);
-  for (int64_t i = n - 1; i > 0; --i) std::swap(order[i], order[rng.UniformInt(0, i)]);
-  return order;
-}
 
 std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const OptimizerOptions& o,
                                                        std::vector<torch::Tensor> params) {
@@ -257,8 +248,8 @@ absl::StatusOr<LoopResult> Loop::Run() {
   while (!state_.finished && state_.epoch < o_.max_epochs) {
     const auto epoch_start = std::chrono::steady_clock::now();
     const int64_t epoch = state_.epoch;
-    auto batches = Batches(Permutation(problem_.train_size(), o_.seed, epoch), o_.batch_size,
-                         o_.steps_per_epoch);
+    auto batches = Batches(Permutation(problem_.train_size(), /*shuffle=*/true, o_.seed, epoch),
+                           o_.batch_size, o_.steps_per_epoch);
     if (parallel != nullptr) {  // Rank r takes the r-th contiguous shard of every batch.
       const int64_t world = distributed.world_size;
       if (!batches.empty() && static_cast<int64_t>(batches.back().size()) % world != 0) {
@@ -271,15 +262,16 @@ absl::StatusOr<LoopResult> Loop::Run() {
       }
     }
     const int64_t steps = static_cast<int64_t>(batches.size());
-    BatchLoader loader(std::move(batches), state_.step_in_epoch, o_.loader_threads,
-                       o_.prefetch_batches, o_.side, o_.channels, sample(epoch));
+    std::unique_ptr<OrderedLoader<Batch>> loader =
+        LoadBatches(std::move(batches), state_.step_in_epoch, o_.loader_threads,
+                    o_.prefetch_batches, o_.side, o_.channels, sample(epoch));
     model.train();
     problem_.SetMode(epoch, /*training=*/true);
     progress.StartEpoch(epoch, o_.max_epochs, steps, state_.step_in_epoch);
     result.step_seconds.clear();
     auto step_start = std::chrono::steady_clock::now();
     while (true) {
-      GENESIS_ASSIGN_OR_RETURN(std::optional<Batch> batch, loader.Next());
+      GENESIS_ASSIGN_OR_RETURN(std::optional<Batch> batch, loader->Next());
       if (!batch) break;
       auto [input, target] = ToTensors(*batch);
       // Drop the gradients instead of zeroing them (set_to_none): backward then writes fresh
@@ -436,28 +428,18 @@ std::string TrainingErrorHint(absl::string_view what) {
 
 }  // namespace
 
-std::vector<std::vector<int64_t>> Batches(const std::vector<int64_t>& order, int64_t batch_size,
-                                          int64_t max_batches) {
-  std::vector<std::vector<int64_t>> batches;
-  for (size_t i = 0; i < order.size(); i += batch_size) {
-    if (max_batches > 0 && static_cast<int64_t>(batches.size()) >= max_batches) break;
-    batches.emplace_back(order.begin() + i,
-                         order.begin() + std::min(order.size(), i + static_cast<size_t>(batch_size)));
-  }
-  return batches;
-}
-
 absl::Status ForEachBatch(
     const std::vector<int64_t>& indices, const LoopOptions& options,
-    BatchLoader::SampleFn make_sample,
+    SampleFn make_sample,
     const std::function<absl::Status(const Batch&, const at::Tensor& input,
                                      const at::Tensor& target)>& fn) {
-  BatchLoader loader(Batches(indices, options.batch_size), 0, options.loader_threads,
-                     options.prefetch_batches, options.side, options.channels,
-                     std::move(make_sample));
+  std::unique_ptr<OrderedLoader<Batch>> loader =
+      LoadBatches(Batches(indices, options.batch_size), 0, options.loader_threads,
+                  options.prefetch_batches, options.side, options.channels,
+                  std::move(make_sample));
   const torch::Device device(options.device);
   while (true) {
-    GENESIS_ASSIGN_OR_RETURN(std::optional<Batch> batch, loader.Next());
+    GENESIS_ASSIGN_OR_RETURN(std::optional<Batch> batch, loader->Next());
     if (!batch) break;
     const int64_t n = static_cast<int64_t>(batch->indices.size());
     at::Tensor input =

@@ -9,7 +9,8 @@
 //
 // What the loop owns, identically for every problem:
 //   * epochs over the training items in the permutation drawn from
-//     RandomStream(seed, kShuffle, epoch), batched, loaded by a prefetching BatchLoader;
+//     RandomStream(seed, kShuffle, epoch) (Permutation), batched and streamed by the one loader
+//     (core/train/batch.h over core/ordered_loader.h);
 //   * SGD/Adam, the learning-rate schedule (stepped per epoch on the validation loss), early
 //     stopping on the problem's selection metric;
 //   * checkpoint_last.pt (every epoch, optionally every N steps) and checkpoint_best.pt (best
@@ -39,7 +40,7 @@
 #include "absl/status/statusor.h"
 #include "core/pretext_task.h"
 #include "core/proto/stages.pb.h"
-#include "core/train/batch_loader.h"
+#include "core/train/batch.h"
 #include "core/train/lr_schedule.h"
 
 namespace genesis {
@@ -161,17 +162,12 @@ struct LoopResult {
 // with the final epoch's weights.
 absl::StatusOr<LoopResult> RunTrainingLoop(const LoopOptions& options, TrainingProblem& problem);
 
-// `order` cut into batches of `batch_size` (the last may be smaller); at most `max_batches`
-// batches when > 0.
-std::vector<std::vector<int64_t>> Batches(const std::vector<int64_t>& order, int64_t batch_size,
-                                          int64_t max_batches = 0);
-
 // Loads `indices` in batches of options.batch_size with options' loader threads, side and
 // channels (samples made by `make_sample`, in order) and calls `fn` with each batch and its
 // tensors on options.device: input (n, channels, side, side), target (n, target_numel).
 absl::Status ForEachBatch(
     const std::vector<int64_t>& indices, const LoopOptions& options,
-    BatchLoader::SampleFn make_sample,
+    SampleFn make_sample,
     const std::function<absl::Status(const Batch&, const at::Tensor& input,
                                      const at::Tensor& target)>& fn);
 

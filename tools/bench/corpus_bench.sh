@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Corpus throughput in one run:
 #   1. `genesis bench corpus`: slices/s building a slice store (HU window + crop 448 + resize
-#      224 + uint16 store, synthetic 512^2 CT slices) and streaming it through SliceLoader;
+#      224 + uint16 store, synthetic 512^2 CT slices) and streaming it through OrderedLoader
+#      (core/ordered_loader.h, the loader training uses);
 #   2. end to end: `genesis run` of a corpus stage over NIfTI CT volumes written here with
 #      nibabel (csv_manifest source, nifti reader, both passes, modality_normalize,
 #      random_crop_resize, store, manifest, summary), as slices/s of the whole stage.
