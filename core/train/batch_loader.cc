@@ -39,7 +39,7 @@ absl::Status BatchLoader::Build(int64_t b, Batch* batch) {
   const int64_t plane = side_ * side_;
   const int64_t n = static_cast<int64_t>(batch->indices.size());
   batch->input.resize(n * channels_ * plane);
-  Image input, target;
+  Slice input, target;
   for (int64_t i = 0; i < n; ++i) {
     absl::Status s = make_sample_(batch->indices[i], input, target);
     if (!s.ok()) return s;

@@ -43,7 +43,7 @@ struct Batch {
 
 class BatchLoader {
  public:
-  using SampleFn = std::function<absl::Status(int64_t index, Image& input, Image& target)>;
+  using SampleFn = std::function<absl::Status(int64_t index, Slice& input, Slice& target)>;
 
   BatchLoader(std::vector<std::vector<int64_t>> batches, int64_t first_batch, int threads,
               int prefetch, int64_t side, int64_t channels, SampleFn make_sample);

@@ -73,9 +73,9 @@ TEST(BatchLoaderTest, DeliversInOrderWhateverTheThreads) {
   for (int64_t b = 0; b < 20; ++b) batches.push_back({2 * b, 2 * b + 1});
   for (int threads : {1, 3}) {
     BatchLoader loader(batches, /*first_batch=*/5, threads, /*prefetch=*/3, /*side=*/2,
-                       /*channels=*/3, [](int64_t index, Image& input, Image& target) {
-                         target = Image(2, 2, static_cast<float>(index));
-                         input = Image(2, 2, static_cast<float>(-index));
+                       /*channels=*/3, [](int64_t index, Slice& input, Slice& target) {
+                         target = Slice(2, 2, static_cast<float>(index));
+                         input = Slice(2, 2, static_cast<float>(-index));
                          return absl::OkStatus();
                        });
     int64_t expected = 5;
@@ -97,9 +97,9 @@ TEST(BatchLoaderTest, DeliversInOrderWhateverTheThreads) {
 }
 
 TEST(BatchLoaderTest, ReportsErrorAtItsBatch) {
-  BatchLoader loader({{0}, {1}, {2}}, 0, 2, 2, 2, 1, [](int64_t index, Image& in, Image& t) {
+  BatchLoader loader({{0}, {1}, {2}}, 0, 2, 2, 2, 1, [](int64_t index, Slice& in, Slice& t) {
     if (index == 1) return absl::DataLossError("bad slice 1");
-    t = in = Image(2, 2);
+    t = in = Slice(2, 2);
     return absl::OkStatus();
   });
   EXPECT_TRUE(loader.Next().ok());
