@@ -8,26 +8,13 @@
 #ifndef GENESIS_CORE_PRETEXT_TASK_H_
 #define GENESIS_CORE_PRETEXT_TASK_H_
 
-#include <cstdint>
 #include "absl/strings/string_view.h"
-#include <vector>
 
 #include "core/random.h"
 #include "core/registry.h"
+#include "core/volume.h"
 
 namespace genesis {
-
-// A single-channel float image, row-major.
-struct Image {
-  int64_t width = 0;
-  int64_t height = 0;
-  std::vector<float> pixels;
-
-  Image() = default;
-  Image(int64_t w, int64_t h, float fill = 0.0f) : width(w), height(h), pixels(w * h, fill) {}
-  float& at(int64_t x, int64_t y) { return pixels[y * width + x]; }
-  float at(int64_t x, int64_t y) const { return pixels[y * width + x]; }
-};
 
 class PretextTask {
  public:
@@ -38,7 +25,7 @@ class PretextTask {
 
   virtual ~PretextTask() = default;
   // Corrupts `input` in place; may transform `target` too (same size as input).
-  virtual void Apply(Image& input, Image& target, RandomStream& rng) const = 0;
+  virtual void Apply(Slice& input, Slice& target, RandomStream& rng) const = 0;
 };
 
 }  // namespace genesis

@@ -111,7 +111,7 @@ class Task {
   virtual int32_t evaluation_views() const { return 1; }
   // The grey image of `ref` in [0, 1], image_size() x image_size(). Thread-safe.
   virtual absl::Status Load(const SampleRef& ref, const Augmentation& augmentation,
-                            Image* image) const = 0;
+                            Slice* image) const = 0;
   // The pretraining corpus' dataset name for this task's patients ("LUNA16", "MURA").
   virtual std::string dataset_name() const = 0;
   // Files a task-specific evaluator needs, written to <stage>/task.json (e.g. LUNA16's

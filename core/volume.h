@@ -28,7 +28,9 @@ absl::string_view ModalityName(Modality modality);
 // Parses "CT", "MR"/"MRI", "XR"/"X-ray"/"CR"/"DX" (case-insensitive).
 absl::StatusOr<Modality> ParseModality(absl::string_view text);
 
-// A 2D image with its provenance, as it travels through sampling and preprocessing.
+// The one 2D image type: single-channel float pixels with their provenance, as a slice travels
+// through sampling, preprocessing, the slice store, pretext tasks and training. Pixels made
+// from scratch (Slice(w, h, fill)) have no provenance: the defaults below.
 struct Slice {
   int64_t width = 0;   // Columns.
   int64_t height = 0;  // Rows.
@@ -40,6 +42,8 @@ struct Slice {
   std::string patient_id;
   int64_t slice_index = 0;  // Index along the source volume's z axis.
 
+  Slice() = default;
+  Slice(int64_t w, int64_t h, float fill = 0.0f) : width(w), height(h), pixels(w * h, fill) {}
   float& at(int64_t x, int64_t y) { return pixels[y * width + x]; }
   float at(int64_t x, int64_t y) const { return pixels[y * width + x]; }
 };

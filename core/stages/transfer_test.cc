@@ -89,9 +89,9 @@ class ToyTask : public Task {
   }
   int64_t image_size() const override { return kSide; }
   absl::Status Load(const SampleRef& ref, const Augmentation& augmentation,
-                    Image* image) const override {
+                    Slice* image) const override {
     RandomStream rng(7, RandomStream::kPreprocess, ref.index);
-    *image = Image(kSide, kSide);
+    *image = Slice(kSide, kSide);
     for (float& p : image->pixels) p = 0.3f + 0.2f * rng.UniformFloat();
     if (samples_[ref.index].label == 1) {
       const int cx = 8 + rng.UniformInt(0, 15), cy = 8 + rng.UniformInt(0, 15);
@@ -506,12 +506,12 @@ class TwoViewTask : public ToyTask {
   TwoViewTask(const ToyTaskOptions& options, int mode) : ToyTask(options), mode_(mode) {}
   int32_t evaluation_views() const override { return mode_ == 2 ? 2 : 1; }
   absl::Status Load(const SampleRef& ref, const Augmentation& augmentation,
-                    Image* image) const override {
+                    Slice* image) const override {
     GENESIS_RETURN_IF_ERROR(ToyTask::Load({ref.index, 0}, augmentation, image));
     const std::string& group = samples()[ref.index].group;
     const bool test = (group.back() - '0') % 2 == 0;  // "patient<g>", g < 10.
     if (test && (mode_ == 1 || (mode_ == 2 && ref.copy == 1))) {
-      Image other(kSide, kSide);
+      Slice other(kSide, kSide);
       for (int y = 0; y < kSide; ++y) {
         for (int x = 0; x < kSide; ++x) other.at(x, y) = x < kSide / 2 ? 1.0f : 0.0f;
       }

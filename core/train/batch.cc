@@ -30,7 +30,7 @@ absl::StatusOr<Batch> BuildBatch(int64_t batch_index, std::vector<int64_t> indic
   const int64_t plane = side * side;
   const int64_t n = static_cast<int64_t>(batch.indices.size());
   batch.input.resize(n * channels * plane);
-  Image input, target;
+  Slice input, target;
   for (int64_t i = 0; i < n; ++i) {
     absl::Status s = make_sample(batch.indices[i], input, target);
     if (!s.ok()) return s;

@@ -43,7 +43,7 @@ struct Batch {
 };
 
 // Fills the sample of dataset index `index`; called from loader threads, concurrently.
-using SampleFn = std::function<absl::Status(int64_t index, Image& input, Image& target)>;
+using SampleFn = std::function<absl::Status(int64_t index, Slice& input, Slice& target)>;
 
 // `order` cut into batches of `batch_size` (the last may be smaller); at most `max_batches`
 // batches when > 0.

@@ -16,9 +16,9 @@ TEST(LoadBatchesTest, DeliversInOrderWhateverTheThreads) {
   for (int64_t b = 0; b < 20; ++b) batches.push_back({2 * b, 2 * b + 1});
   for (int threads : {1, 3}) {
     auto loader = LoadBatches(batches, /*first_batch=*/5, threads, /*prefetch=*/3, /*side=*/2,
-                              /*channels=*/3, [](int64_t index, Image& input, Image& target) {
-                                target = Image(2, 2, static_cast<float>(index));
-                                input = Image(2, 2, static_cast<float>(-index));
+                              /*channels=*/3, [](int64_t index, Slice& input, Slice& target) {
+                                target = Slice(2, 2, static_cast<float>(index));
+                                input = Slice(2, 2, static_cast<float>(-index));
                                 return absl::OkStatus();
                               });
     int64_t expected = 5;
@@ -45,9 +45,9 @@ TEST(LoadBatchesTest, DeliversInOrderWhateverTheThreads) {
 }
 
 TEST(LoadBatchesTest, ReportsErrorAtItsBatch) {
-  auto loader = LoadBatches({{0}, {1}, {2}}, 0, 2, 2, 2, 1, [](int64_t index, Image& in, Image& t) {
+  auto loader = LoadBatches({{0}, {1}, {2}}, 0, 2, 2, 2, 1, [](int64_t index, Slice& in, Slice& t) {
     if (index == 1) return absl::DataLossError("bad slice 1");
-    t = in = Image(2, 2);
+    t = in = Slice(2, 2);
     return absl::OkStatus();
   });
   EXPECT_TRUE(loader->Next().ok());
@@ -58,15 +58,15 @@ TEST(LoadBatchesTest, ReportsErrorAtItsBatch) {
 }
 
 TEST(LoadBatchesTest, SamplesOfTheWrongSizeAreErrorsNamingThem) {
-  auto wrong_input = BuildBatch(0, {4, 5}, 2, 1, [](int64_t index, Image& in, Image& t) {
-    in = Image(index == 5 ? 3 : 2, 2);
-    t = Image(1, 1);
+  auto wrong_input = BuildBatch(0, {4, 5}, 2, 1, [](int64_t index, Slice& in, Slice& t) {
+    in = Slice(index == 5 ? 3 : 2, 2);
+    t = Slice(1, 1);
     return absl::OkStatus();
   });
   EXPECT_EQ(wrong_input.status().message(), "sample 5 is 3x2, expected 2x2");
-  auto wrong_target = BuildBatch(0, {4, 5}, 2, 1, [](int64_t index, Image& in, Image& t) {
-    in = Image(2, 2);
-    t = Image(index == 5 ? 2 : 1, 1);
+  auto wrong_target = BuildBatch(0, {4, 5}, 2, 1, [](int64_t index, Slice& in, Slice& t) {
+    in = Slice(2, 2);
+    t = Slice(index == 5 ? 2 : 1, 1);
     return absl::OkStatus();
   });
   EXPECT_EQ(wrong_target.status().message(),
@@ -86,8 +86,8 @@ TEST(BatchesTest, CutsTheOrderAndCapsTheCount) {
 TEST(LoadBatchesTest, ResumedEpochIsTheTailOfTheSameBatches) {
   auto indices_from = [](int64_t first_batch, int threads) {
     auto loader = LoadBatches(Batches(Permutation(23, true, 5, 1), 4), first_batch, threads, 2, 1,
-                              1, [](int64_t index, Image& in, Image& t) {
-                                in = Image(1, 1, static_cast<float>(index));
+                              1, [](int64_t index, Slice& in, Slice& t) {
+                                in = Slice(1, 1, static_cast<float>(index));
                                 t = in;
                                 return absl::OkStatus();
                               });

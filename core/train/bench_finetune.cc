@@ -63,8 +63,8 @@ class BenchTask : public Task {
     return std::vector<TaskFold>();
   }
   int64_t image_size() const override { return side_; }
-  absl::Status Load(const SampleRef& ref, const Augmentation&, Image* image) const override {
-    *image = Image(side_, side_);
+  absl::Status Load(const SampleRef& ref, const Augmentation&, Slice* image) const override {
+    *image = Slice(side_, side_);
     FastRandom rng(static_cast<uint64_t>(ref.index) * 7919 + 1);
     for (float& v : image->pixels) v = rng.UniformFloat();
     return absl::OkStatus();

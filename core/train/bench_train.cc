@@ -146,15 +146,15 @@ int BenchTrain(const BenchOptions& options) {
     if (e2e_steps <= 0) return 0;
 
     // End to end: the trainer over e2e_steps batches of random-blob slices.
-    std::vector<Image> slices;
+    std::vector<Slice> slices;
     for (int i = 0; i < e2e_steps * options.batch; ++i) {
       RandomStream rng(3, 99, i);
-      Image image(options.size, options.size);
+      Slice image(options.size, options.size);
       for (float& v : image.pixels) v = rng.UniformFloat();
       slices.push_back(std::move(image));
     }
     InMemorySliceDataset train(std::move(slices));
-    InMemorySliceDataset val(std::vector<Image>(options.batch, Image(options.size, options.size, 0.5f)));
+    InMemorySliceDataset val(std::vector<Slice>(options.batch, Slice(options.size, options.size, 0.5f)));
     std::unique_ptr<PretextTask> task;
     PretrainJob job;
     if (pretext_name != "none") {

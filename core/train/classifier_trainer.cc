@@ -76,8 +76,8 @@ class FineTuningProblem : public TrainingProblem {
 
   torch::nn::Module& model() override { return *classifier_; }
   int64_t train_size() const override { return static_cast<int64_t>(job_.train.size()); }
-  absl::Status MakeTrainSample(uint64_t epoch, int64_t index, Image& input,
-                               Image& target) const override {
+  absl::Status MakeTrainSample(uint64_t epoch, int64_t index, Slice& input,
+                               Slice& target) const override {
     const SampleRef& ref = job_.train[index];
     Augmentation augmentation;
     augmentation.enabled = true;
@@ -143,7 +143,7 @@ class FineTuningProblem : public TrainingProblem {
     int64_t next = 0;  // Items are delivered in order.
     GENESIS_RETURN_IF_ERROR(ForEachBatch(
         items, options_,
-        [this, &indices, views](int64_t item, Image& input, Image& target) {
+        [this, &indices, views](int64_t item, Slice& input, Slice& target) {
           const SampleRef ref{indices[item / views], static_cast<int32_t>(item % views)};
           return MakeSample(ref, Augmentation(), input, target);
         },
@@ -164,12 +164,12 @@ class FineTuningProblem : public TrainingProblem {
   Classifier& classifier() { return *classifier_; }
 
  private:
-  absl::Status MakeSample(const SampleRef& ref, const Augmentation& augmentation, Image& input,
-                          Image& target) const {
-    Image image;
+  absl::Status MakeSample(const SampleRef& ref, const Augmentation& augmentation, Slice& input,
+                          Slice& target) const {
+    Slice image;
     GENESIS_RETURN_IF_ERROR(job_.task->Load(ref, augmentation, &image));
     GENESIS_ASSIGN_OR_RETURN(input, ResizeSquare(image, job_.config.image_size()));
-    target = Image(1, 1, static_cast<float>(job_.task->samples()[ref.index].label));
+    target = Slice(1, 1, static_cast<float>(job_.task->samples()[ref.index].label));
     return absl::OkStatus();
   }
   at::Tensor BceLoss(const at::Tensor& logits, const at::Tensor& target,

@@ -25,11 +25,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<Image> Noise(int n, uint64_t seed) {
-  std::vector<Image> images;
+std::vector<Slice> Noise(int n, uint64_t seed) {
+  std::vector<Slice> images;
   for (int i = 0; i < n; ++i) {
     RandomStream rng(seed, 99, i);
-    Image image(32, 32);
+    Slice image(32, 32);
     for (float& v : image.pixels) v = rng.UniformFloat();
     images.push_back(std::move(image));
   }
@@ -38,7 +38,7 @@ std::vector<Image> Noise(int n, uint64_t seed) {
 
 class Dim : public PretextTask {
  public:
-  void Apply(Image& input, Image&, RandomStream& rng) const override {
+  void Apply(Slice& input, Slice&, RandomStream& rng) const override {
     const float f = 0.5f + 0.5f * rng.UniformFloat();
     for (float& v : input.pixels) v *= f;
   }

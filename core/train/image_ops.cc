@@ -13,7 +13,7 @@
 
 namespace genesis {
 
-absl::StatusOr<Image> ResizeSquare(const Image& image, int64_t side) {
+absl::StatusOr<Slice> ResizeSquare(const Slice& image, int64_t side) {
   if (image.width == side && image.height == side) return image;
   if (image.width <= 0 || image.height <= 0) {
     return absl::InvalidArgumentError("cannot resize an empty slice");
@@ -21,7 +21,7 @@ absl::StatusOr<Image> ResizeSquare(const Image& image, int64_t side) {
   try {
     cv::Mat src(static_cast<int>(image.height), static_cast<int>(image.width), CV_32F,
                 const_cast<float*>(image.pixels.data()));
-    Image out(side, side);
+    Slice out(side, side);
     cv::Mat dst(static_cast<int>(side), static_cast<int>(side), CV_32F, out.pixels.data());
     const bool shrinking = side < image.width || side < image.height;
     cv::resize(src, dst, dst.size(), 0, 0, shrinking ? cv::INTER_AREA : cv::INTER_LINEAR);

@@ -1,7 +1,7 @@
 // Image helpers of the trainer (OpenCV, no LibTorch): resizing slices to the network's input
 // size and writing corrupted / restored / original sample grids as PNG.
 //
-//   GENESIS_ASSIGN_OR_RETURN(Image small, ResizeSquare(slice, 64));
+//   GENESIS_ASSIGN_OR_RETURN(Slice small, ResizeSquare(slice, 64));
 //   GENESIS_RETURN_IF_ERROR(WriteSampleGrid(path, n, side, corrupted, restored, original));
 #ifndef GENESIS_CORE_TRAIN_IMAGE_OPS_H_
 #define GENESIS_CORE_TRAIN_IMAGE_OPS_H_
@@ -17,7 +17,7 @@ namespace genesis {
 
 // `image` resized to side x side (area interpolation when shrinking, linear when enlarging);
 // returned unchanged when it already has that size.
-absl::StatusOr<Image> ResizeSquare(const Image& image, int64_t side);
+absl::StatusOr<Slice> ResizeSquare(const Slice& image, int64_t side);
 
 // A PNG with one row per sample and three columns -- corrupted, restored, original -- separated
 // by 2-pixel white lines. Each array holds n x side x side floats in [0, 1] (clamped).

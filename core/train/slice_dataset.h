@@ -3,7 +3,7 @@
 // adapter (core/train/store_dataset.h).
 //
 //   InMemorySliceDataset train(std::move(images));
-//   GENESIS_ASSIGN_OR_RETURN(Image slice, train.Get(17));   // thread-safe
+//   GENESIS_ASSIGN_OR_RETURN(Slice slice, train.Get(17));   // thread-safe
 #ifndef GENESIS_CORE_TRAIN_SLICE_DATASET_H_
 #define GENESIS_CORE_TRAIN_SLICE_DATASET_H_
 
@@ -22,14 +22,14 @@ class SliceDataset {
   virtual ~SliceDataset() = default;
   virtual int64_t size() const = 0;
   // Slice `index` (0 <= index < size()). Must be safe to call from several threads at once.
-  virtual absl::StatusOr<Image> Get(int64_t index) const = 0;
+  virtual absl::StatusOr<Slice> Get(int64_t index) const = 0;
 };
 
 class InMemorySliceDataset : public SliceDataset {
  public:
-  explicit InMemorySliceDataset(std::vector<Image> images) : images_(std::move(images)) {}
+  explicit InMemorySliceDataset(std::vector<Slice> images) : images_(std::move(images)) {}
   int64_t size() const override { return static_cast<int64_t>(images_.size()); }
-  absl::StatusOr<Image> Get(int64_t index) const override {
+  absl::StatusOr<Slice> Get(int64_t index) const override {
     if (index < 0 || index >= size()) {
       return absl::OutOfRangeError(
           absl::StrCat("slice ", index, " out of range [0, ", size(), ")"));
@@ -38,7 +38,7 @@ class InMemorySliceDataset : public SliceDataset {
   }
 
  private:
-  std::vector<Image> images_;
+  std::vector<Slice> images_;
 };
 
 }  // namespace genesis

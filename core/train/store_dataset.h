@@ -18,10 +18,10 @@ class StoreSliceDataset : public SliceDataset {
   StoreSliceDataset(const SliceStoreReader* reader, Split split)
       : reader_(reader), split_(split) {}
   int64_t size() const override { return reader_->size(split_); }
-  absl::StatusOr<Image> Get(int64_t index) const override {
+  absl::StatusOr<Slice> Get(int64_t index) const override {
     absl::StatusOr<Slice> slice = reader_->Read(split_, index);
     if (!slice.ok()) return slice.status();
-    Image image;
+    Slice image;
     image.width = slice->width;
     image.height = slice->height;
     image.pixels = std::move(slice->pixels);

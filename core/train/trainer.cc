@@ -70,8 +70,8 @@ class PretrainProblem : public TrainingProblem {
 
   torch::nn::Module& model() override { return *job_.model; }
   int64_t train_size() const override { return job_.train->size(); }
-  absl::Status MakeTrainSample(uint64_t epoch, int64_t index, Image& input,
-                               Image& target) const override {
+  absl::Status MakeTrainSample(uint64_t epoch, int64_t index, Slice& input,
+                               Slice& target) const override {
     return MakeSample(job_.train, epoch, index, input, target);
   }
   at::Tensor Forward(const at::Tensor& input) override { return job_.model->forward(input); }
@@ -146,8 +146,8 @@ class PretrainProblem : public TrainingProblem {
     return target.view({target.size(0), 1, side_, side_});
   }
   absl::Status MakeSample(const SliceDataset* dataset, uint64_t epoch, int64_t index,
-                          Image& input, Image& target) const {
-    GENESIS_ASSIGN_OR_RETURN(Image slice, dataset->Get(index));
+                          Slice& input, Slice& target) const {
+    GENESIS_ASSIGN_OR_RETURN(Slice slice, dataset->Get(index));
     GENESIS_ASSIGN_OR_RETURN(target, ResizeSquare(slice, side_));
     input = target;
     RandomStream rng(job_.seed, RandomStream::kPretext, epoch, index);
@@ -155,7 +155,7 @@ class PretrainProblem : public TrainingProblem {
     return absl::OkStatus();
   }
   genesis::SampleFn SampleFn(const SliceDataset* dataset, uint64_t epoch) const {
-    return [this, dataset, epoch](int64_t index, Image& input, Image& target) {
+    return [this, dataset, epoch](int64_t index, Slice& input, Slice& target) {
       return MakeSample(dataset, epoch, index, input, target);
     };
   }

@@ -30,7 +30,7 @@ namespace fs = std::filesystem;
 // random square zeroed (learnable: the network can denoise and in-paint smooth blobs).
 class NoiseAndHole : public PretextTask {
  public:
-  void Apply(Image& input, Image& target, RandomStream& rng) const override {
+  void Apply(Slice& input, Slice& target, RandomStream& rng) const override {
     for (float& v : input.pixels) v = std::clamp(v + 0.6f * (rng.UniformFloat() - 0.5f), 0.f, 1.f);
     const int64_t side = input.width / 4;
     const int64_t x0 = rng.UniformInt(0, input.width - side);
@@ -42,11 +42,11 @@ class NoiseAndHole : public PretextTask {
 };
 
 // Smooth random blobs in [0, 1].
-std::vector<Image> Blobs(int n, int side, uint64_t seed) {
-  std::vector<Image> images;
+std::vector<Slice> Blobs(int n, int side, uint64_t seed) {
+  std::vector<Slice> images;
   for (int i = 0; i < n; ++i) {
     RandomStream rng(seed, 99, i);
-    Image image(side, side);
+    Slice image(side, side);
     for (int b = 0; b < 3; ++b) {
       const double cx = rng.Uniform() * side, cy = rng.Uniform() * side;
       const double r = side * (0.1 + 0.2 * rng.Uniform()), a = 0.3 + 0.4 * rng.Uniform();

@@ -240,7 +240,7 @@ absl::StatusOr<LoopResult> Loop::Run() {
   const std::vector<MetricColumn> columns = problem_.Columns();
 
   auto sample = [this](uint64_t epoch) {
-    return [this, epoch](int64_t index, Image& input, Image& target) {
+    return [this, epoch](int64_t index, Slice& input, Slice& target) {
       return problem_.MakeTrainSample(epoch, index, input, target);
     };
   };

@@ -114,8 +114,8 @@ class TrainingProblem {
   virtual int64_t train_size() const = 0;
   // Fills training item `index` of `epoch` (input side x side; target any size, the same for
   // every item). Called from loader threads, concurrently.
-  virtual absl::Status MakeTrainSample(uint64_t epoch, int64_t index, Image& input,
-                                       Image& target) const = 0;
+  virtual absl::Status MakeTrainSample(uint64_t epoch, int64_t index, Slice& input,
+                                       Slice& target) const = 0;
   virtual at::Tensor Forward(const at::Tensor& input) = 0;
   // Mean loss of a batch; `target` is (n, target height * target width) reshaped by the
   // problem as it likes.

@@ -31,10 +31,10 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-std::vector<Image> NoiseSlices(int size, int count) {
-  std::vector<Image> slices;
+std::vector<Slice> NoiseSlices(int size, int count) {
+  std::vector<Slice> slices;
   for (int k = 0; k < count; ++k) {
-    Image image(size, size);
+    Slice image(size, size);
     RandomStream rng(k, RandomStream::kAugment);
     for (float& p : image.pixels) p = rng.UniformFloat();
     slices.push_back(std::move(image));
@@ -44,8 +44,8 @@ std::vector<Image> NoiseSlices(int size, int count) {
 
 // Times `step` on copies of the pool's slices; returns ms per call.
 template <typename Step>
-double TimeStep(const std::vector<Image>& pool, int iterations, Step step) {
-  Image input, target;
+double TimeStep(const std::vector<Slice>& pool, int iterations, Step step) {
+  Slice input, target;
   const auto start = Clock::now();
   for (int i = 0; i < iterations; ++i) {
     input = pool[i % pool.size()];
@@ -66,13 +66,13 @@ int BenchPretext(const BenchOptions& options) {
   const int iterations = options.iterations > 0
                              ? options.iterations
                              : std::max(200, static_cast<int>(4000LL * 224 * 224 / (size * size)));
-  const std::vector<Image> pool = NoiseSlices(size, 16);
+  const std::vector<Slice> pool = NoiseSlices(size, 16);
   const GenesisOptions defaults;
 
   // Warm up (thread-local scratch buffers, page faults), then the composite.
   TimeStep(pool, std::min(iterations, 50),
-           [&](Image& in, Image& tg, RandomStream& rng) { ApplyGenesis(defaults, in, tg, rng); });
-  const double composite = TimeStep(pool, iterations, [&](Image& in, Image& tg, RandomStream& rng) {
+           [&](Slice& in, Slice& tg, RandomStream& rng) { ApplyGenesis(defaults, in, tg, rng); });
+  const double composite = TimeStep(pool, iterations, [&](Slice& in, Slice& tg, RandomStream& rng) {
     ApplyGenesis(defaults, in, tg, rng);
   });
 
@@ -89,20 +89,20 @@ int BenchPretext(const BenchOptions& options) {
   in_painting.set_in_painting_share(1.0);
   out_painting.set_prob(1.0);
   out_painting.set_in_painting_share(0.0);
-  const double copy_only = TimeStep(pool, step_iterations, [](Image&, Image&, RandomStream&) {});
+  const double copy_only = TimeStep(pool, step_iterations, [](Slice&, Slice&, RandomStream&) {});
   const double flip_ms =
       TimeStep(pool, step_iterations,
-               [&](Image& in, Image& tg, RandomStream& rng) { ApplyFlip(flip, in, tg, rng); });
+               [&](Slice& in, Slice& tg, RandomStream& rng) { ApplyFlip(flip, in, tg, rng); });
   const double shuffle_ms =
       TimeStep(pool, step_iterations,
-               [&](Image& in, Image&, RandomStream& rng) { ApplyLocalShuffle(shuffle, in, rng); });
+               [&](Slice& in, Slice&, RandomStream& rng) { ApplyLocalShuffle(shuffle, in, rng); });
   const double nonlinear_ms =
       TimeStep(pool, step_iterations,
-               [&](Image& in, Image&, RandomStream& rng) { ApplyNonlinear(nonlinear, in, rng); });
-  const double in_ms = TimeStep(pool, step_iterations, [&](Image& in, Image&, RandomStream& rng) {
+               [&](Slice& in, Slice&, RandomStream& rng) { ApplyNonlinear(nonlinear, in, rng); });
+  const double in_ms = TimeStep(pool, step_iterations, [&](Slice& in, Slice&, RandomStream& rng) {
     ApplyPainting(in_painting, in, rng);
   });
-  const double out_ms = TimeStep(pool, step_iterations, [&](Image& in, Image&, RandomStream& rng) {
+  const double out_ms = TimeStep(pool, step_iterations, [&](Slice& in, Slice&, RandomStream& rng) {
     ApplyPainting(out_painting, in, rng);
   });
 
@@ -122,7 +122,7 @@ int BenchPretext(const BenchOptions& options) {
       std::fprintf(stderr, "bench pretext: %s\n", std::string(task.status().message()).c_str());
       return 2;
     }
-    const double ms = TimeStep(pool, step_iterations, [&](Image& in, Image& tg, RandomStream& rng) {
+    const double ms = TimeStep(pool, step_iterations, [&](Slice& in, Slice& tg, RandomStream& rng) {
       (*task)->Apply(in, tg, rng);
     });
     std::printf("%s_ms_per_slice: %.4f\n", name.c_str(), ms);

@@ -32,7 +32,7 @@ class ContextRestoration : public PretextTask {
     return absl::OkStatus();
   }
 
-  void Apply(Image& input, Image& target, RandomStream& rng) const override {
+  void Apply(Slice& input, Slice& target, RandomStream& rng) const override {
     if (!rng.Bernoulli(options_.prob())) return;
     const int64_t rows = input.height, cols = input.width;
     const int64_t side_rows =

@@ -110,7 +110,7 @@ absl::StatusOr<CorruptArgs> ParseArgs(const std::vector<std::string>& args) {
   return parsed;
 }
 
-absl::StatusOr<Image> LoadImage(const std::string& path, int64_t size) {
+absl::StatusOr<Slice> LoadImage(const std::string& path, int64_t size) {
   if (path.empty()) return SheppLoganPhantom(size > 0 ? size : 224);
   cv::Mat mat;
   try {
@@ -144,7 +144,7 @@ absl::StatusOr<Image> LoadImage(const std::string& path, int64_t size) {
     cv::resize(converted, resized, cv::Size(size, size), 0, 0, cv::INTER_AREA);
     converted = resized;
   }
-  Image image(converted.cols, converted.rows);
+  Slice image(converted.cols, converted.rows);
   for (int r = 0; r < converted.rows; ++r) {
     const float* row = converted.ptr<float>(r);
     for (int c = 0; c < converted.cols; ++c) {
@@ -154,7 +154,7 @@ absl::StatusOr<Image> LoadImage(const std::string& path, int64_t size) {
   return image;
 }
 
-absl::Status WritePng(const Image& image, const std::string& path) {
+absl::Status WritePng(const Slice& image, const std::string& path) {
   cv::Mat mat(static_cast<int>(image.height), static_cast<int>(image.width), CV_8UC1);
   for (int64_t r = 0; r < image.height; ++r) {
     uint8_t* row = mat.ptr<uint8_t>(static_cast<int>(r));
@@ -216,8 +216,8 @@ absl::Status Corrupt(const CorruptArgs& args) {
                            ParseOptions(args.pretext, args.options));
   GENESIS_ASSIGN_OR_RETURN(std::unique_ptr<PretextTask> task,
                            Registry<PretextTask>::Get().Create(args.pretext, *options));
-  GENESIS_ASSIGN_OR_RETURN(Image original, LoadImage(args.image, args.size));
-  Image input = original, target = original;
+  GENESIS_ASSIGN_OR_RETURN(Slice original, LoadImage(args.image, args.size));
+  Slice input = original, target = original;
   RandomStream rng(args.seed, RandomStream::kPretext, args.epoch, args.index);
   std::string what;
   if (args.pretext == "genesis") {  // Same random draws as the plugin, plus a trace.

@@ -19,7 +19,7 @@ absl::Status ValidateFlipOptions(const FlipOptions& o) {
   return absl::OkStatus();
 }
 
-void FlipImage(Image& image, int axis) {
+void FlipImage(Slice& image, int axis) {
   const int64_t w = image.width, h = image.height;
   float* p = image.pixels.data();
   if (axis == 0) {
@@ -31,7 +31,7 @@ void FlipImage(Image& image, int axis) {
   }
 }
 
-int ApplyFlip(const FlipOptions& o, Image& input, Image& target, RandomStream& rng) {
+int ApplyFlip(const FlipOptions& o, Slice& input, Slice& target, RandomStream& rng) {
   int flips = 0;
   while (flips < o.max_flips() && rng.Bernoulli(o.prob())) {
     const int axis = static_cast<int>(rng.UniformInt(0, 1));
@@ -48,7 +48,7 @@ class Flip : public PretextTask {
  public:
   explicit Flip(const FlipOptions& options) : options_(options) {}
   static absl::Status Validate(const FlipOptions& o) { return ValidateFlipOptions(o); }
-  void Apply(Image& input, Image& target, RandomStream& rng) const override {
+  void Apply(Slice& input, Slice& target, RandomStream& rng) const override {
     ApplyFlip(options_, input, target, rng);
   }
 

@@ -16,10 +16,10 @@ absl::Status ValidateFlipOptions(const FlipOptions& options);
 // Official semantics: while rng.Uniform() < prob and fewer than max_flips were done, flip a
 // uniformly chosen axis (0 = rows, i.e. upside down; 1 = columns, left-right) of `input` and
 // `target`. Returns the number of flips done.
-int ApplyFlip(const FlipOptions& options, Image& input, Image& target, RandomStream& rng);
+int ApplyFlip(const FlipOptions& options, Slice& input, Slice& target, RandomStream& rng);
 
 // Flips `image` in place along `axis` (0 = rows, 1 = columns).
-void FlipImage(Image& image, int axis);
+void FlipImage(Slice& image, int axis);
 
 }  // namespace genesis
 

@@ -13,8 +13,8 @@ using testing_util::ExpectFrequency;
 using testing_util::MakeTask;
 
 TEST(FlipImageTest, FlipsRowsAndColumns) {
-  const Image original = CoordinateImage(5, 4);
-  Image rows = original, cols = original;
+  const Slice original = CoordinateImage(5, 4);
+  Slice rows = original, cols = original;
   FlipImage(rows, 0);
   FlipImage(cols, 1);
   for (int64_t y = 0; y < 4; ++y) {
@@ -30,14 +30,14 @@ TEST(FlipTest, TargetIsFlippedLikeInput) {
   options.set_prob(1.0);
   options.set_max_flips(1);
   auto task = MakeTask("flip", options);
-  const Image original = CoordinateImage(7, 6);
+  const Slice original = CoordinateImage(7, 6);
   int seen_rows = 0, seen_cols = 0;
   for (uint64_t i = 0; i < 40; ++i) {
-    Image input = original, target = original;
+    Slice input = original, target = original;
     RandomStream rng(1, RandomStream::kPretext, 0, i);
     task->Apply(input, target, rng);
     EXPECT_EQ(input.pixels, target.pixels);
-    Image rows = original, cols = original;
+    Slice rows = original, cols = original;
     FlipImage(rows, 0);
     FlipImage(cols, 1);
     seen_rows += input.pixels == rows.pixels;
@@ -53,7 +53,7 @@ TEST(FlipTest, NumberOfFlipsFollowsOfficialDistribution) {
   const FlipOptions options;  // Defaults: 0.4, 3.
   const int n = 20000;
   int counts[4] = {0, 0, 0, 0};
-  Image a(2, 2), b(2, 2);
+  Slice a(2, 2), b(2, 2);
   for (int i = 0; i < n; ++i) {
     RandomStream rng(7, RandomStream::kPretext, 0, i);
     const int flips = ApplyFlip(options, a, b, rng);
@@ -71,8 +71,8 @@ TEST(FlipTest, ProbZeroIsIdentity) {
   FlipOptions options;
   options.set_prob(0.0);
   auto task = MakeTask("flip", options);
-  const Image original = CoordinateImage(8, 8);
-  Image input = original, target = original;
+  const Slice original = CoordinateImage(8, 8);
+  Slice input = original, target = original;
   RandomStream rng(3, RandomStream::kPretext);
   task->Apply(input, target, rng);
   EXPECT_EQ(input.pixels, original.pixels);

@@ -42,7 +42,7 @@ class GaussianBlur : public PretextTask {
     return absl::OkStatus();
   }
 
-  void Apply(Image& input, Image& target, RandomStream& rng) const override {
+  void Apply(Slice& input, Slice& target, RandomStream& rng) const override {
     if (!rng.Bernoulli(options_.prob())) return;
     const double sigma =
         options_.min_sigma() + rng.Uniform() * (options_.max_sigma() - options_.min_sigma());

@@ -27,7 +27,7 @@ absl::Status ValidateGenesisOptions(const GenesisOptions& o) {
   return absl::OkStatus();
 }
 
-void ApplyGenesis(const GenesisOptions& o, Image& input, Image& target, RandomStream& rng,
+void ApplyGenesis(const GenesisOptions& o, Slice& input, Slice& target, RandomStream& rng,
                   GenesisTrace* trace) {
   GenesisTrace t;
   t.flips = ApplyFlip(o.flip(), input, target, rng);
@@ -43,7 +43,7 @@ class Genesis : public PretextTask {
  public:
   explicit Genesis(const GenesisOptions& options) : options_(options) {}
   static absl::Status Validate(const GenesisOptions& o) { return ValidateGenesisOptions(o); }
-  void Apply(Image& input, Image& target, RandomStream& rng) const override {
+  void Apply(Slice& input, Slice& target, RandomStream& rng) const override {
     ApplyGenesis(options_, input, target, rng);
   }
 

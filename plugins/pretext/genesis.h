@@ -27,7 +27,7 @@ absl::Status ValidateGenesisOptions(const GenesisOptions& options);
 
 // flip (input and target) -> local_shuffle -> nonlinear -> painting (input), in that order,
 // all randomness from `rng`.
-void ApplyGenesis(const GenesisOptions& options, Image& input, Image& target, RandomStream& rng,
+void ApplyGenesis(const GenesisOptions& options, Slice& input, Slice& target, RandomStream& rng,
                   GenesisTrace* trace = nullptr);
 
 }  // namespace genesis

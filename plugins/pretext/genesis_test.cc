@@ -29,9 +29,9 @@ GenesisOptions AllOff() {
 
 TEST(GenesisTest, AllProbabilitiesZeroIsIdentity) {
   auto task = MakeTask("genesis", AllOff());
-  const Image original = SheppLoganPhantom(64);
+  const Slice original = SheppLoganPhantom(64);
   for (uint64_t i = 0; i < 20; ++i) {
-    Image input = original, target = original;
+    Slice input = original, target = original;
     RandomStream rng(1, RandomStream::kPretext, 0, i);
     task->Apply(input, target, rng);
     EXPECT_EQ(input.pixels, original.pixels);
@@ -41,11 +41,11 @@ TEST(GenesisTest, AllProbabilitiesZeroIsIdentity) {
 
 TEST(GenesisTest, StepFrequenciesMatchOfficialProbabilities) {
   const GenesisOptions o;  // Official defaults.
-  const Image original = RandomImage(32, 32, 3);
+  const Slice original = RandomImage(32, 32, 3);
   const int n = 6000;
   int flips[4] = {0, 0, 0, 0}, shuffled = 0, nonlinear = 0, inverted = 0, in = 0, out = 0;
   for (int i = 0; i < n; ++i) {
-    Image input = original, target = original;
+    Slice input = original, target = original;
     RandomStream rng(2024 + i, RandomStream::kPretext, 1, i);  // Many seeds and indices.
     GenesisTrace trace;
     ApplyGenesis(o, input, target, rng, &trace);
@@ -83,15 +83,15 @@ TEST(GenesisTest, StepFrequenciesMatchOfficialProbabilities) {
 TEST(GenesisTest, FlipOnlyFlipsInputAndTargetAlike) {
   GenesisOptions o = AllOff();
   o.mutable_flip()->set_prob(1.0);
-  const Image original = RandomImage(16, 12, 5);
-  Image input = original, target = original;
+  const Slice original = RandomImage(16, 12, 5);
+  Slice input = original, target = original;
   RandomStream rng(1, RandomStream::kPretext, 0, 0);
   GenesisTrace trace;
   ApplyGenesis(o, input, target, rng, &trace);
   EXPECT_EQ(trace.flips, 3);
   EXPECT_EQ(input.pixels, target.pixels);
   // Three flips of two axes: the result is one of the four flip states (never something else).
-  Image r = original, c = original, rc = original;
+  Slice r = original, c = original, rc = original;
   FlipImage(r, 0);
   FlipImage(c, 1);
   FlipImage(rc, 0);
@@ -103,9 +103,9 @@ TEST(GenesisTest, FlipOnlyFlipsInputAndTargetAlike) {
 
 TEST(GenesisTest, ReplayFromSeedEpochIndex) {
   auto task = MakeTask("genesis", GenesisOptions());
-  const Image original = SheppLoganPhantom(96);
+  const Slice original = SheppLoganPhantom(96);
   auto run = [&](uint64_t seed, uint64_t epoch, uint64_t index) {
-    Image input = original, target = original;
+    Slice input = original, target = original;
     RandomStream rng(seed, RandomStream::kPretext, epoch, index);
     task->Apply(input, target, rng);
     std::vector<float> both = input.pixels;
@@ -124,10 +124,10 @@ TEST(GenesisTest, ReplayFromSeedEpochIndex) {
 // results equal a serial run.
 TEST(GenesisTest, ConcurrentCallsMatchSerialResults) {
   auto task = MakeTask("genesis", GenesisOptions());
-  const Image original = SheppLoganPhantom(80);
+  const Slice original = SheppLoganPhantom(80);
   const int n = 64;
   auto corrupt = [&](int i) {
-    Image input = original, target = original;
+    Slice input = original, target = original;
     RandomStream rng(3, RandomStream::kPretext, 0, i);
     task->Apply(input, target, rng);
     return input.pixels;
@@ -173,7 +173,7 @@ TEST(PretextConformanceTest, EveryTaskBuildsFromDefaultsAndKeepsRange) {
     ASSERT_TRUE(task.ok()) << name << ": " << task.status();
     for (int64_t size : {7, 33, 224}) {
       for (uint64_t i = 0; i < 5; ++i) {
-        Image input = RandomImage(size, size + 3, i), target = input;
+        Slice input = RandomImage(size, size + 3, i), target = input;
         RandomStream rng(1, RandomStream::kPretext, 0, i);
         (*task)->Apply(input, target, rng);
         ASSERT_EQ(input.pixels.size(), static_cast<size_t>(size * (size + 3))) << name;

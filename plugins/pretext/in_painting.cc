@@ -40,7 +40,7 @@ std::pair<int64_t, int64_t> PlaceWithMargin(int64_t dim, int64_t side, int64_t m
   return {rng.UniformInt(margin, hi), side};
 }
 
-void InPaint(const InPaintingOptions& o, Image& image, RandomStream& rng, std::vector<Box>* boxes) {
+void InPaint(const InPaintingOptions& o, Slice& image, RandomStream& rng, std::vector<Box>* boxes) {
   const int64_t rows = image.height, cols = image.width;
   if (rows <= 0 || cols <= 0) return;
   std::optional<FastRandom> noise;  // Forked once per image, only when something is painted.
@@ -67,7 +67,7 @@ class InPainting : public PretextTask {
  public:
   explicit InPainting(const InPaintingOptions& options) : options_(options) {}
   static absl::Status Validate(const InPaintingOptions& o) { return ValidateInPaintingOptions(o); }
-  void Apply(Image& input, Image& target, RandomStream& rng) const override {
+  void Apply(Slice& input, Slice& target, RandomStream& rng) const override {
     if (rng.Bernoulli(options_.prob())) InPaint(options_, input, rng);
   }
 

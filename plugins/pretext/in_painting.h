@@ -30,7 +30,7 @@ absl::Status ValidateInPaintingOptions(const InPaintingOptions& options);
 // randint(dim * min_size_fraction, dim * max_size_fraction) per axis at
 // randint(margin, dim - side - margin) is filled with uniform [0, 1) noise. Boxes go to
 // `boxes` when not null. Sides are clamped so a box fits inside the margins of small images.
-void InPaint(const InPaintingOptions& options, Image& image, RandomStream& rng,
+void InPaint(const InPaintingOptions& options, Slice& image, RandomStream& rng,
              std::vector<Box>* boxes = nullptr);
 
 // randint(margin, dim - side - margin) with `side` first clamped to fit (shared with

@@ -49,7 +49,7 @@ struct ShuffleScratch {
 
 }  // namespace
 
-bool ApplyLocalShuffle(const LocalShuffleOptions& o, Image& image, RandomStream& rng) {
+bool ApplyLocalShuffle(const LocalShuffleOptions& o, Slice& image, RandomStream& rng) {
   if (!rng.Bernoulli(o.prob())) return false;
   FastRandom fast(rng.Fork());
   const int64_t rows = image.height, cols = image.width;
@@ -123,7 +123,7 @@ class LocalShuffle : public PretextTask {
   static absl::Status Validate(const LocalShuffleOptions& o) {
     return ValidateLocalShuffleOptions(o);
   }
-  void Apply(Image& input, Image& target, RandomStream& rng) const override {
+  void Apply(Slice& input, Slice& target, RandomStream& rng) const override {
     ApplyLocalShuffle(options_, input, rng);
   }
 

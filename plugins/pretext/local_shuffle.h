@@ -15,7 +15,7 @@ absl::Status ValidateLocalShuffleOptions(const LocalShuffleOptions& options);
 
 // With probability options.prob(), shuffles the pixels of num_blocks random blocks of `image`
 // (read from the original, written into the result). Returns whether it shuffled.
-bool ApplyLocalShuffle(const LocalShuffleOptions& options, Image& image, RandomStream& rng);
+bool ApplyLocalShuffle(const LocalShuffleOptions& options, Slice& image, RandomStream& rng);
 
 }  // namespace genesis
 

@@ -28,10 +28,10 @@ LocalShuffleOptions Always(int blocks, double fraction = 0.1) {
 
 TEST(LocalShuffleTest, OneBlockPermutesOnlyInsideOneBlock) {
   const int64_t w = 64, h = 48;
-  const Image original = CoordinateImage(w, h);
+  const Slice original = CoordinateImage(w, h);
   int changed_images = 0;
   for (uint64_t i = 0; i < 50; ++i) {
-    Image image = original;
+    Slice image = original;
     RandomStream rng(11, RandomStream::kPretext, 0, i);
     ASSERT_TRUE(ApplyLocalShuffle(Always(1, 0.25), image, rng));
     // Global histogram (multiset) is unchanged.
@@ -63,8 +63,8 @@ TEST(LocalShuffleTest, OneBlockPermutesOnlyInsideOneBlock) {
 
 TEST(LocalShuffleTest, PixelsMoveOnlyWithinABlockAndMostMove) {
   const int64_t w = 224, h = 224;
-  const Image original = CoordinateImage(w, h);
-  Image image = original;
+  const Slice original = CoordinateImage(w, h);
+  Slice image = original;
   RandomStream rng(5, RandomStream::kPretext, 2, 3);
   ASSERT_TRUE(ApplyLocalShuffle(Always(10000), image, rng));
   const int64_t max_side = 224 / 10;
@@ -84,7 +84,7 @@ TEST(LocalShuffleTest, PixelsMoveOnlyWithinABlockAndMostMove) {
 
 // The official algorithm, literally: every block fully shuffled from the original, written in
 // order (std::mt19937 for randomness).
-void OfficialShuffle(const Image& original, Image& out, int blocks, int64_t max_side,
+void OfficialShuffle(const Slice& original, Slice& out, int blocks, int64_t max_side,
                      std::mt19937_64& gen) {
   out = original;
   const int64_t rows = original.height, cols = original.width;
@@ -108,14 +108,14 @@ TEST(LocalShuffleTest, SameDistributionAsOfficialAlgorithm) {
   // 6x6 image, sides 1..3, 4 blocks: compare where the value at a few pixels comes from.
   const int64_t size = 6;
   const int blocks = 4;
-  const Image original = CoordinateImage(size, size);
+  const Slice original = CoordinateImage(size, size);
   const int n = 60000;
   const std::vector<int64_t> probes = {0, 7, 14, 21, 35};
   std::map<std::pair<int64_t, int64_t>, int> fast_counts, official_counts;
   std::mt19937_64 gen(1234);
-  Image official;
+  Slice official;
   for (int i = 0; i < n; ++i) {
-    Image image = original;
+    Slice image = original;
     RandomStream rng(99, RandomStream::kPretext, 0, i);
     ApplyLocalShuffle(Always(blocks, 0.5), image, rng);
     OfficialShuffle(original, official, blocks, 3, gen);
@@ -140,7 +140,7 @@ TEST(LocalShuffleTest, ProbabilityAndProbZero) {
   const LocalShuffleOptions options;  // prob 0.5
   int hits = 0;
   const int n = 4000;
-  Image tiny(4, 4);
+  Slice tiny(4, 4);
   for (int i = 0; i < n; ++i) {
     RandomStream rng(8, RandomStream::kPretext, 1, i);
     hits += ApplyLocalShuffle(options, tiny, rng);
@@ -149,8 +149,8 @@ TEST(LocalShuffleTest, ProbabilityAndProbZero) {
 
   LocalShuffleOptions never = Always(10000);
   never.set_prob(0.0);
-  const Image original = CoordinateImage(32, 32);
-  Image image = original;
+  const Slice original = CoordinateImage(32, 32);
+  Slice image = original;
   RandomStream rng(8, RandomStream::kPretext);
   EXPECT_FALSE(ApplyLocalShuffle(never, image, rng));
   EXPECT_EQ(image.pixels, original.pixels);
@@ -158,9 +158,9 @@ TEST(LocalShuffleTest, ProbabilityAndProbZero) {
 
 TEST(LocalShuffleTest, ReplaysBitIdentically) {
   auto task = MakeTask("local_shuffle", Always(10000));
-  const Image original = CoordinateImage(64, 64);
+  const Slice original = CoordinateImage(64, 64);
   auto run = [&](uint64_t index) {
-    Image input = original, target = original;
+    Slice input = original, target = original;
     RandomStream rng(42, RandomStream::kPretext, 3, index);
     task->Apply(input, target, rng);
     EXPECT_EQ(target.pixels, original.pixels);

@@ -64,7 +64,7 @@ void BuildBezierLut(const std::array<double, 4>& control, bool inverted, int lut
   }
 }
 
-NonlinearOutcome ApplyNonlinear(const NonlinearOptions& o, Image& image, RandomStream& rng) {
+NonlinearOutcome ApplyNonlinear(const NonlinearOptions& o, Slice& image, RandomStream& rng) {
   if (!rng.Bernoulli(o.prob())) return NonlinearOutcome::kNone;
   std::array<double, 4> control;
   for (double& c : control) c = rng.Uniform();
@@ -81,7 +81,7 @@ class Nonlinear : public PretextTask {
  public:
   explicit Nonlinear(const NonlinearOptions& options) : options_(options) {}
   static absl::Status Validate(const NonlinearOptions& o) { return ValidateNonlinearOptions(o); }
-  void Apply(Image& input, Image& target, RandomStream& rng) const override {
+  void Apply(Slice& input, Slice& target, RandomStream& rng) const override {
     ApplyNonlinear(options_, input, rng);
   }
 

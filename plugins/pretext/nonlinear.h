@@ -26,7 +26,7 @@ enum class NonlinearOutcome { kNone, kIncreasing, kInverted };
 // With probability options.prob(), remaps every pixel through a random Bezier curve:
 // control points (0,0), (p1x,p1y), (p2x,p2y), (1,1) with the four coordinates uniform in
 // [0, 1), drawn in that order; then inverted with options.inversion_prob().
-NonlinearOutcome ApplyNonlinear(const NonlinearOptions& options, Image& image, RandomStream& rng);
+NonlinearOutcome ApplyNonlinear(const NonlinearOptions& options, Slice& image, RandomStream& rng);
 
 // The official mapping as a lookup table of lut_size + 1 knots on [0, 1] (lut->size() ==
 // lut_size + 1). Increasing: x = X(u) -> Y(u), the Bezier curve itself. Inverted: X(u) ->

@@ -103,7 +103,7 @@ TEST(BezierLutTest, StraightCurveIsIdentityOrInversion) {
 }
 
 TEST(NonlinearTest, ImageMappingIsMonotoneInTheRequestedDirection) {
-  const Image original = RandomImage(64, 64, 1);
+  const Slice original = RandomImage(64, 64, 1);
   std::vector<size_t> order(original.pixels.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(),
@@ -113,7 +113,7 @@ TEST(NonlinearTest, ImageMappingIsMonotoneInTheRequestedDirection) {
     o.set_prob(1.0);
     o.set_inversion_prob(inversion);
     for (uint64_t i = 0; i < 20; ++i) {
-      Image image = original;
+      Slice image = original;
       RandomStream rng(2, RandomStream::kPretext, 0, i);
       EXPECT_EQ(ApplyNonlinear(o, image, rng),
                 inversion > 0 ? NonlinearOutcome::kInverted : NonlinearOutcome::kIncreasing);
@@ -136,7 +136,7 @@ TEST(NonlinearTest, OfficialProbabilities) {
   const NonlinearOptions o;  // 0.9, inversion 0.5
   const int n = 10000;
   int applied = 0, inverted = 0;
-  Image tiny(2, 2, 0.5f);
+  Slice tiny(2, 2, 0.5f);
   for (int i = 0; i < n; ++i) {
     RandomStream rng(6, RandomStream::kPretext, 0, i);
     const NonlinearOutcome what = ApplyNonlinear(o, tiny, rng);
@@ -149,9 +149,9 @@ TEST(NonlinearTest, OfficialProbabilities) {
 
 TEST(NonlinearTest, ReplaysBitIdentically) {
   auto task = MakeTask("nonlinear", NonlinearOptions());
-  const Image original = RandomImage(40, 30, 9);
+  const Slice original = RandomImage(40, 30, 9);
   auto run = [&](uint64_t epoch) {
-    Image input = original, target = original;
+    Slice input = original, target = original;
     RandomStream rng(1, RandomStream::kPretext, epoch, 0);
     task->Apply(input, target, rng);
     return input.pixels;

@@ -34,7 +34,7 @@ absl::Status ValidateOutPaintingOptions(const OutPaintingOptions& o) {
   return absl::OkStatus();
 }
 
-void OutPaint(const OutPaintingOptions& o, Image& image, RandomStream& rng,
+void OutPaint(const OutPaintingOptions& o, Slice& image, RandomStream& rng,
               std::vector<Box>* windows) {
   const int64_t rows = image.height, cols = image.width;
   if (rows <= 0 || cols <= 0) return;
@@ -82,7 +82,7 @@ class OutPainting : public PretextTask {
   static absl::Status Validate(const OutPaintingOptions& o) {
     return ValidateOutPaintingOptions(o);
   }
-  void Apply(Image& input, Image& target, RandomStream& rng) const override {
+  void Apply(Slice& input, Slice& target, RandomStream& rng) const override {
     if (rng.Bernoulli(options_.prob())) OutPaint(options_, input, rng);
   }
 

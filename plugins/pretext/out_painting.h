@@ -22,7 +22,7 @@ absl::Status ValidateOutPaintingOptions(const OutPaintingOptions& options);
 // randint(margin, dim - side - margin) is restored from the original -- the first always,
 // up to max_windows - 1 more each while rng.Uniform() < window_prob. Restored windows go to
 // `windows` when not null.
-void OutPaint(const OutPaintingOptions& options, Image& image, RandomStream& rng,
+void OutPaint(const OutPaintingOptions& options, Slice& image, RandomStream& rng,
               std::vector<Box>* windows = nullptr);
 
 }  // namespace genesis

@@ -25,7 +25,7 @@ absl::Status ValidatePaintingOptions(const PaintingOptions& o) {
   return absl::OkStatus();
 }
 
-PaintingOutcome ApplyPainting(const PaintingOptions& o, Image& image, RandomStream& rng) {
+PaintingOutcome ApplyPainting(const PaintingOptions& o, Slice& image, RandomStream& rng) {
   if (!rng.Bernoulli(o.prob())) return PaintingOutcome::kNone;
   if (rng.Bernoulli(o.in_painting_share())) {
     InPaint(o.in_painting(), image, rng);
@@ -41,7 +41,7 @@ class Painting : public PretextTask {
  public:
   explicit Painting(const PaintingOptions& options) : options_(options) {}
   static absl::Status Validate(const PaintingOptions& o) { return ValidatePaintingOptions(o); }
-  void Apply(Image& input, Image& target, RandomStream& rng) const override {
+  void Apply(Slice& input, Slice& target, RandomStream& rng) const override {
     ApplyPainting(options_, input, rng);
   }
 

@@ -17,7 +17,7 @@ enum class PaintingOutcome { kNone, kInPainting, kOutPainting };
 
 // Official semantics: if rng.Uniform() < prob: in-paint if rng.Uniform() < in_painting_share,
 // else out-paint.
-PaintingOutcome ApplyPainting(const PaintingOptions& options, Image& image, RandomStream& rng);
+PaintingOutcome ApplyPainting(const PaintingOptions& options, Slice& image, RandomStream& rng);
 
 }  // namespace genesis
 

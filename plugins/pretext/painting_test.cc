@@ -25,11 +25,11 @@ bool InAny(const std::vector<Box>& boxes, int64_t row, int64_t col) {
 TEST(InPaintingTest, OnlyBoxesChangeAndTheyHoldUniformNoise) {
   const int64_t w = 224, h = 160;
   // Pixels of 2.0 can never be produced by [0, 1) noise: every painted pixel is visible.
-  const Image original(w, h, 2.0f);
+  const Slice original(w, h, 2.0f);
   int counts[6] = {0, 0, 0, 0, 0, 0};
   const int n = 2000;
   for (int i = 0; i < n; ++i) {
-    Image image = original;
+    Slice image = original;
     std::vector<Box> boxes;
     RandomStream rng(3, RandomStream::kPretext, 0, i);
     InPaint(InPaintingOptions(), image, rng, &boxes);
@@ -74,11 +74,11 @@ TEST(InPaintingTest, OnlyBoxesChangeAndTheyHoldUniformNoise) {
 
 TEST(OutPaintingTest, RestoredWindowsAreIdenticalAndTheRestIsNoise) {
   const int64_t w = 224, h = 192;
-  const Image original = RandomImage(w, h, 4);
+  const Slice original = RandomImage(w, h, 4);
   int counts[6] = {0, 0, 0, 0, 0, 0};
   const int n = 2000;
   for (int i = 0; i < n; ++i) {
-    Image image = original;
+    Slice image = original;
     std::vector<Box> windows;
     RandomStream rng(5, RandomStream::kPretext, 0, i);
     OutPaint(OutPaintingOptions(), image, rng, &windows);
@@ -123,11 +123,11 @@ TEST(OutPaintingTest, RestoredWindowsAreIdenticalAndTheRestIsNoise) {
 TEST(PaintingTest, OfficialProbabilitiesAndVisibleEffect) {
   const PaintingOptions o;  // 0.9, in-painting share 0.2
   const int64_t size = 64;
-  const Image original(size, size, 2.0f);
+  const Slice original(size, size, 2.0f);
   const int n = 5000;
   int none = 0, in = 0, out = 0;
   for (int i = 0; i < n; ++i) {
-    Image image = original;
+    Slice image = original;
     RandomStream rng(6, RandomStream::kPretext, 0, i);
     const PaintingOutcome what = ApplyPainting(o, image, rng);
     int64_t noise = 0;
@@ -159,19 +159,19 @@ TEST(PaintingTest, StandalonePluginsHonourProb) {
   in.set_prob(0.0);
   OutPaintingOptions out;
   out.set_prob(0.0);
-  const Image original = RandomImage(32, 32, 2);
+  const Slice original = RandomImage(32, 32, 2);
   std::vector<std::unique_ptr<PretextTask>> tasks;
   tasks.push_back(MakeTask("in_painting", in));
   tasks.push_back(MakeTask("out_painting", out));
   for (const auto& task : tasks) {
-    Image input = original, target = original;
+    Slice input = original, target = original;
     RandomStream rng(1, RandomStream::kPretext);
     task->Apply(input, target, rng);
     EXPECT_EQ(input.pixels, original.pixels);
   }
   // Default prob 1: out-painting always changes the image.
   auto task = MakeTask("out_painting", OutPaintingOptions());
-  Image input = original, target = original;
+  Slice input = original, target = original;
   RandomStream rng(1, RandomStream::kPretext);
   task->Apply(input, target, rng);
   EXPECT_NE(input.pixels, original.pixels);

@@ -5,7 +5,7 @@
 
 namespace genesis {
 
-Image SheppLoganPhantom(int64_t size) {
+Slice SheppLoganPhantom(int64_t size) {
   // intensity, semi-axis a, semi-axis b, centre x, centre y, angle (degrees).
   static constexpr double kEllipses[10][6] = {
       {1.0, 0.69, 0.92, 0.0, 0.0, 0.0},      {-0.8, 0.6624, 0.874, 0.0, -0.0184, 0.0},
@@ -14,7 +14,7 @@ Image SheppLoganPhantom(int64_t size) {
       {0.1, 0.046, 0.046, 0.0, -0.1, 0.0},   {0.1, 0.046, 0.023, -0.08, -0.605, 0.0},
       {0.1, 0.023, 0.023, 0.0, -0.606, 0.0}, {0.1, 0.023, 0.046, 0.06, -0.605, 0.0},
   };
-  Image image(size, size, 0.0f);
+  Slice image(size, size, 0.0f);
   for (int64_t row = 0; row < size; ++row) {
     const double y = 1.0 - (2.0 * row + 1.0) / size;  // Top row is y near +1.
     for (int64_t col = 0; col < size; ++col) {

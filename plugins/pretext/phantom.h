@@ -1,7 +1,7 @@
 // A synthetic head phantom (Shepp-Logan ellipses, intensities in [0, 1]) for tests, benches and
 // `genesis corrupt` when no image is given.
 //
-//   Image slice = SheppLoganPhantom(224);
+//   Slice slice = SheppLoganPhantom(224);
 #ifndef GENESIS_PLUGINS_PRETEXT_PHANTOM_H_
 #define GENESIS_PLUGINS_PRETEXT_PHANTOM_H_
 
@@ -12,7 +12,7 @@
 namespace genesis {
 
 // The modified Shepp-Logan phantom (Toft 1996) of size x size, rescaled to [0, 1].
-Image SheppLoganPhantom(int64_t size);
+Slice SheppLoganPhantom(int64_t size);
 
 }  // namespace genesis
 

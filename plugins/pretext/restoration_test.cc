@@ -20,9 +20,9 @@ TEST(ContextRestorationTest, OneSwapExchangesTwoDisjointPatches) {
   o.set_patch_fraction(0.125);  // 8x8 patches on 64x64.
   auto task = MakeTask("context_restoration", o);
   const int64_t size = 64, n = size * size;
-  const Image original = CoordinateImage(size, size);
+  const Slice original = CoordinateImage(size, size);
   for (uint64_t i = 0; i < 20; ++i) {
-    Image input = original, target = original;
+    Slice input = original, target = original;
     RandomStream rng(3, RandomStream::kPretext, 0, i);
     task->Apply(input, target, rng);
     EXPECT_EQ(target.pixels, original.pixels);
@@ -51,9 +51,9 @@ TEST(ContextRestorationTest, OneSwapExchangesTwoDisjointPatches) {
 
 TEST(ContextRestorationTest, ManySwapsKeepHistogramAndReplay) {
   auto task = MakeTask("context_restoration", ContextRestorationOptions());
-  const Image original = RandomImage(100, 80, 1);
+  const Slice original = RandomImage(100, 80, 1);
   auto run = [&](uint64_t index) {
-    Image input = original, target = original;
+    Slice input = original, target = original;
     RandomStream rng(9, RandomStream::kPretext, 0, index);
     task->Apply(input, target, rng);
     EXPECT_EQ(Sorted(input.pixels), Sorted(original.pixels));
@@ -70,8 +70,8 @@ TEST(GaussianNoiseTest, ZeroMeanWithTheRequestedSigma) {
   o.set_max_sigma(0.05);
   o.set_clip(false);
   auto task = MakeTask("gaussian_noise", o);
-  const Image original(256, 256, 0.5f);
-  Image input = original, target = original;
+  const Slice original(256, 256, 0.5f);
+  Slice input = original, target = original;
   RandomStream rng(1, RandomStream::kPretext);
   task->Apply(input, target, rng);
   double sum = 0, sum2 = 0, within1 = 0;
@@ -89,7 +89,7 @@ TEST(GaussianNoiseTest, ZeroMeanWithTheRequestedSigma) {
 
   // Default: sigma in [0.02, 0.1] and clipped.
   auto clipped = MakeTask("gaussian_noise", GaussianNoiseOptions());
-  Image edge(64, 64, 1.0f), edge_target = edge;
+  Slice edge(64, 64, 1.0f), edge_target = edge;
   clipped->Apply(edge, edge_target, rng);
   for (float v : edge.pixels) ASSERT_LE(v, 1.0f);
   EXPECT_NE(edge.pixels, edge_target.pixels);
@@ -100,9 +100,9 @@ TEST(GaussianBlurTest, ImpulseSpreadsWithTheRequestedSigma) {
   o.set_min_sigma(1.5);
   o.set_max_sigma(1.5);
   auto task = MakeTask("gaussian_blur", o);
-  Image input(41, 41, 0.0f);
+  Slice input(41, 41, 0.0f);
   input.at(20, 20) = 1.0f;
-  Image target = input;
+  Slice target = input;
   RandomStream rng(1, RandomStream::kPretext);
   task->Apply(input, target, rng);
   double mass = 0, var_x = 0, var_y = 0;
@@ -121,7 +121,7 @@ TEST(GaussianBlurTest, ImpulseSpreadsWithTheRequestedSigma) {
   EXPECT_EQ(target.at(20, 20), 1.0f);
 
   // A constant image stays constant (mirrored borders, kernel sums to 1).
-  Image flat(30, 20, 0.7f), flat_target = flat;
+  Slice flat(30, 20, 0.7f), flat_target = flat;
   auto default_task = MakeTask("gaussian_blur", GaussianBlurOptions());
   default_task->Apply(flat, flat_target, rng);
   for (float v : flat.pixels) ASSERT_NEAR(v, 0.7f, 1e-6);

@@ -17,8 +17,8 @@ namespace testing_util {
 
 // Every pixel a distinct value in (0, 1): value = (index + 0.5) / n, so the source position of
 // any output value can be recovered with SourceIndex().
-inline Image CoordinateImage(int64_t width, int64_t height) {
-  Image image(width, height);
+inline Slice CoordinateImage(int64_t width, int64_t height) {
+  Slice image(width, height);
   const double n = static_cast<double>(width * height);
   for (int64_t i = 0; i < width * height; ++i) {
     image.pixels[i] = static_cast<float>((i + 0.5) / n);
@@ -31,8 +31,8 @@ inline int64_t SourceIndex(float value, int64_t n) {
 }
 
 // Uniform [0, 1) pixels from a fixed seed.
-inline Image RandomImage(int64_t width, int64_t height, uint64_t seed) {
-  Image image(width, height);
+inline Slice RandomImage(int64_t width, int64_t height, uint64_t seed) {
+  Slice image(width, height);
   RandomStream rng(seed, RandomStream::kAugment);
   for (float& p : image.pixels) p = rng.UniformFloat();
   return image;

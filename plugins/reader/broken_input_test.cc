@@ -146,7 +146,7 @@ TEST(BrokenInputTest, TruncatedFixtures) {
 }
 
 // NRRD pixel data that ends early -- attached raw, detached gzip -- is caught before ITK reads
-// it (ITK 5.2 leaks on that path, see itk_util.cc), with a message that says so.
+// it (ITK 5.2 leaks on that path, see itk_reader.cc), with a message that says so.
 TEST(BrokenInputTest, TruncatedNrrdDataIsNamedAsTruncated) {
   GENESIS_REQUIRE_FIXTURES(dir);
   auto reader = MakeReader("nrrd");

@@ -1,35 +1,18 @@
-// ITK glue shared by the ITK-based readers (dicom, nifti, metaimage, analyze, nrrd): one
-// function per format family that returns genesis::Volume, and ITK -> Status conversion.
+// ITK glue shared by the ITK-based readers (dicom here; nifti, metaimage, analyze and nrrd
+// through itk_reader.h): ITK image -> genesis::Volume, component bit depths, quiet ITK.
 // Only reader plugins include this (it pulls in itkImage.h).
 //
-//   GENESIS_ASSIGN_OR_RETURN(std::vector<Volume> volumes,
-//                            reader_internal::ReadItkFile(path, ItkFormat::kNifti, settings));
+//   reader_internal::SilenceItkWarnings();
+//   Volume volume = reader_internal::VolumeFromItkImage(*reader->GetOutput());
 #ifndef GENESIS_PLUGINS_READER_ITK_UTIL_H_
 #define GENESIS_PLUGINS_READER_ITK_UTIL_H_
 
-#include <string>
-#include <vector>
-
-#include "absl/status/status.h"
-#include "absl/status/statusor.h"
 #include "core/volume.h"
 #include "itkImage.h"
 #include "itkImageIOBase.h"
 
 namespace genesis {
 namespace reader_internal {
-
-enum class ItkFormat { kNifti, kAnalyze, kMetaImage, kNrrd };
-
-struct ItkReadSettings {
-  // Volumes taken from the 4th axis (time points); 0 = all.
-  int max_time_points = 0;
-  Modality modality = Modality::kUnknown;
-};
-
-// Reads a 2D/3D/4D scalar (or colour -> luminance) image: one Volume per time point.
-absl::StatusOr<std::vector<Volume>> ReadItkFile(const std::string& path, ItkFormat format,
-                                                const ItkReadSettings& settings);
 
 // Copies an ITK image's voxels and geometry into a Volume (modality etc. left to the caller).
 Volume VolumeFromItkImage(const itk::Image<float, 3>& image);

@@ -10,45 +10,21 @@
 // 4D files give one volume per time point (all of them unless max_time_points is set); 2D
 // files give one volume with size[2] == 1. Geometry is ITK's (LPS).
 
-#include <string>
-#include <vector>
-
-#include "absl/status/statusor.h"
-#include "absl/strings/str_cat.h"
 #include "core/image_reader.h"
-#include "core/status_macros.h"
-#include "plugins/reader/itk_util.h"
+#include "itkNrrdImageIO.h"
+#include "plugins/reader/itk_reader.h"
 #include "plugins/reader/nrrd.pb.h"
-#include "plugins/reader/reader_util.h"
 
 namespace genesis {
 namespace {
 
-class NrrdReader : public ImageReader {
+itk::ImageIOBase::Pointer NewNrrdIo() { return itk::NrrdImageIO::New().GetPointer(); }
+
+class NrrdReader : public reader_internal::ItkReader<NrrdReaderOptions> {
  public:
-  static absl::Status Validate(const NrrdReaderOptions& options) {
-    if (options.max_time_points() < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("max_time_points: must be >= 0 (0 = all), got ", options.max_time_points()));
-    }
-    return reader_internal::ModalityOption(options.modality()).status();
-  }
-
-  explicit NrrdReader(const NrrdReaderOptions& options) {
-    settings_.max_time_points = options.max_time_points();
-    settings_.modality = reader_internal::ModalityOption(options.modality()).value();
-  }
-
-  bool CanRead(const std::string& path) const override {
-    return reader_internal::HasExtension(path, {".nrrd", ".nhdr"});
-  }
-
-  absl::StatusOr<std::vector<Volume>> Read(const std::string& path) const override {
-    return reader_internal::ReadItkFile(path, reader_internal::ItkFormat::kNrrd, settings_);
-  }
-
- private:
-  reader_internal::ItkReadSettings settings_;
+  explicit NrrdReader(const NrrdReaderOptions& options)
+      : ItkReader(options,
+                  {"NRRD", {".nrrd", ".nhdr"}, NewNrrdIo, reader_internal::CheckNrrdData}) {}
 };
 
 }  // namespace

@@ -104,7 +104,7 @@ int BenchMuraTask(const BenchOptions& bench) {
       check(task.Prepare(context));
       const auto t3 = Clock::now();
       const int64_t count = static_cast<int64_t>(task.samples().size());
-      Image image;
+      Slice image;
       double plain = 0, augmented = 0;
       for (int pass = 0; pass < 2 && rc == 0; ++pass) {
         const auto start = Clock::now();

@@ -249,7 +249,7 @@ class Luna16Task : public Task {
     return options_.evaluation() == "average_views" ? views_ : 1;
   }
   absl::Status Load(const SampleRef& ref, const Augmentation& augmentation,
-                    Image* image) const override;
+                    Slice* image) const override;
   std::string dataset_name() const override { return options_.dataset_name(); }
   std::map<std::string, std::string> Info() const override;
   absl::Status WriteTaskPredictions(absl::string_view split, const std::vector<int64_t>& indices,
@@ -783,7 +783,7 @@ absl::Status Luna16Task::Prepare(const TaskContext& context) {
 }
 
 absl::Status Luna16Task::Load(const SampleRef& ref, const Augmentation& augmentation,
-                              Image* image) const {
+                              Slice* image) const {
   // Augmented copies are cached data (fixed by augment_seed); `augmentation` adds nothing.
   if (store_ == nullptr) return absl::FailedPreconditionError("luna16: Load() before Prepare()");
   if (ref.index < 0 || ref.index >= static_cast<int64_t>(samples_.size())) {

@@ -234,7 +234,7 @@ TEST(Luna16TaskTest, DownsampleTestFalseTestsEveryCandidate) {
   EXPECT_EQ(task->evaluation_views(), 3);
   const TaskContext context = Context("cache_all_test");
   ASSERT_TRUE(task->Prepare(context).ok());
-  Image image;
+  Slice image;
   for (int64_t i = 0; i < 150; ++i) {
     for (int32_t view = 0; view < 3; ++view) {
       ASSERT_TRUE(task->Load({i, view}, {}, &image).ok()) << i << " view " << view;
@@ -287,7 +287,7 @@ TEST(Luna16TaskTest, NativePlanesEqualTheNumpyReferenceAndCopiesAreDeterministic
   const TaskContext context = Context("cache_native");
   ASSERT_TRUE(task->Prepare(context).ok());
   EXPECT_EQ(task->image_size(), 16);
-  Image image;
+  Slice image;
   int checked = 0;
   for (int64_t i = 0; i < static_cast<int64_t>(task->samples().size()); ++i) {
     for (int view = 0; view < 3; ++view) {
@@ -304,7 +304,7 @@ TEST(Luna16TaskTest, NativePlanesEqualTheNumpyReferenceAndCopiesAreDeterministic
   // task in another cache; another augment_seed gives other copies.
   int64_t positive = 0;
   while (!task->samples()[positive].label) ++positive;
-  Image original, copy;
+  Slice original, copy;
   ASSERT_TRUE(task->Load({positive, 0}, {}, &original).ok());
   ASSERT_TRUE(task->Load({positive, 3}, {}, &copy).ok());  // Axial, first augmented copy.
   EXPECT_NE(copy.pixels, original.pixels);
@@ -312,7 +312,7 @@ TEST(Luna16TaskTest, NativePlanesEqualTheNumpyReferenceAndCopiesAreDeterministic
   EXPECT_FALSE(task->Load({positive, 24}, {}, &copy).ok());  // Copies 0..23 only.
   auto fresh = Listed(Options());
   ASSERT_TRUE(fresh->Prepare(Context("cache_native_again")).ok());
-  Image again;
+  Slice again;
   for (int32_t c = 0; c < 24; ++c) {
     ASSERT_TRUE(task->Load({positive, c}, {}, &copy).ok());
     ASSERT_TRUE(fresh->Load({positive, c}, {}, &again).ok());
@@ -338,7 +338,7 @@ TEST(Luna16TaskTest, CacheIsReusedAndRebuiltWhenInputsOrPixelOptionsChange) {
   auto first = Listed(Options());
   ASSERT_TRUE(first->Prepare(context).ok());
   const auto built = StoreTime(context.cache_dir);
-  Image a, b;
+  Slice a, b;
   ASSERT_TRUE(first->Load({0, 0}, {}, &a).ok());
 
   Luna16TaskOptions same_pixels = Options();
@@ -397,7 +397,7 @@ TEST(Luna16TaskTest, ReadOnlyPrepareOpensTheCacheAndNeverBuildsIt) {
   ASSERT_TRUE(follower->Prepare(reader).ok());
   EXPECT_EQ(StoreTime(reader.cache_dir), built);
   EXPECT_EQ(fs::last_write_time(reader.cache_dir + "/missing_series.csv"), report);
-  Image a, b;
+  Slice a, b;
   ASSERT_TRUE(builder->Load({0, 0}, {}, &a).ok());
   ASSERT_TRUE(follower->Load({0, 0}, {}, &b).ok());
   EXPECT_EQ(a.pixels, b.pixels);
@@ -411,7 +411,7 @@ TEST(Luna16TaskTest, CubeAndResampledPlanes) {
   auto p = Listed(planes), c = Listed(cube);
   ASSERT_TRUE(p->Prepare(Context("cache_planes_resampled")).ok());
   ASSERT_TRUE(c->Prepare(Context("cache_cube")).ok());
-  Image a, b;
+  Slice a, b;
   for (int64_t i = 0; i < 10; ++i) {
     // View 0 of the cube is its axial plane: the resampled axial plane, inside the cube.
     ASSERT_TRUE(p->Load({i, 0}, {}, &a).ok());
@@ -532,7 +532,7 @@ TEST(Luna16TaskTest, LoadIsThreadSafe) {
   const int64_t n = task->samples().size();
   std::vector<std::vector<float>> expected(n);
   for (int64_t i = 0; i < n; ++i) {
-    Image image;
+    Slice image;
     ASSERT_TRUE(task->Load({i, 0}, {}, &image).ok());
     expected[i] = image.pixels;
   }
@@ -542,7 +542,7 @@ TEST(Luna16TaskTest, LoadIsThreadSafe) {
     threads.emplace_back([&, t] {
       for (int64_t k = 0; k < 4 * n; ++k) {
         const int64_t i = (k * 7 + t) % n;
-        Image image;
+        Slice image;
         if (!task->Load({i, 0}, {}, &image).ok() || image.pixels != expected[i]) ++mismatches;
       }
     });
@@ -565,7 +565,7 @@ TEST(Luna16TaskTest, ConcurrentPreparesShareOneCache) {
   }
   for (auto& t : threads) t.join();
   for (const absl::Status& s : status) ASSERT_TRUE(s.ok()) << s;
-  Image a, b;
+  Slice a, b;
   for (int64_t i = 0; i < static_cast<int64_t>(tasks[0]->samples().size()); i += 7) {
     ASSERT_TRUE(tasks[0]->Load({i, 0}, {}, &a).ok());
     for (int k = 1; k < 3; ++k) {

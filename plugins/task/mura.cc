@@ -252,7 +252,7 @@ class MuraTask : public Task {
   absl::Status Prepare(const TaskContext& context) override;
 
   absl::Status Load(const SampleRef& ref, const Augmentation& augmentation,
-                    Image* image) const override;
+                    Slice* image) const override;
 
   absl::Status WriteTaskPredictions(absl::string_view split, const std::vector<int64_t>& indices,
                                     const std::vector<float>& scores,
@@ -604,7 +604,7 @@ void MuraTask::Augment(const Augmentation& augmentation, int64_t index, cv::Mat&
 }
 
 absl::Status MuraTask::Load(const SampleRef& ref, const Augmentation& augmentation,
-                            Image* image) const {
+                            Slice* image) const {
   if (store_ == nullptr) return absl::FailedPreconditionError("mura: Load() before Prepare()");
   if (ref.index < 0 || ref.index >= static_cast<int64_t>(samples_.size())) {
     return absl::OutOfRangeError(

@@ -93,8 +93,8 @@ int64_t IndexOf(const Task& task, const std::string& id) {
   return 0;
 }
 
-Image LoadImage(const Task& task, int64_t index, Augmentation augmentation = {}) {
-  Image image;
+Slice LoadImage(const Task& task, int64_t index, Augmentation augmentation = {}) {
+  Slice image;
   absl::Status status = task.Load(SampleRef{index, 0}, augmentation, &image);
   EXPECT_TRUE(status.ok()) << status;
   return image;
@@ -310,7 +310,7 @@ TEST_F(MuraTaskTest, KFoldCrossValidationByPatient) {
 TEST_F(MuraTaskTest, PixelsArePaddedToASquareResizedAndScaledByBitDepth) {
   auto task = Ready(Options(*root_, 40), FreshDir("cache_pixels"));
   // 20 x 40 constant 200 (8-bit): centred in a 40 x 40 square, rows 10..29.
-  Image padded =
+  Slice padded =
       LoadImage(*task, IndexOf(*task, "train/XR_SHOULDER/patient00003/study1_positive/image1.png"));
   ASSERT_EQ(padded.width, 40);
   ASSERT_EQ(padded.height, 40);
@@ -321,7 +321,7 @@ TEST_F(MuraTaskTest, PixelsArePaddedToASquareResizedAndScaledByBitDepth) {
     }
   }
   // 16-bit constant 32768: / 65535.
-  Image deep =
+  Slice deep =
       LoadImage(*task, IndexOf(*task, "train/XR_SHOULDER/patient00005/study1_positive/image1.png"));
   EXPECT_NEAR(deep.at(5, 7), 32768.0 / 65535, 1e-4);
   // bits_stored 8 forces / 255 (clipped to 1).
@@ -335,7 +335,7 @@ TEST_F(MuraTaskTest, PixelsArePaddedToASquareResizedAndScaledByBitDepth) {
 
   // Shrinking 20 x 40 -> pad 40 x 40 -> 20 x 20: rows 5..14 bright.
   auto small = Ready(Options(*root_, 20), FreshDir("cache_pixels20"));
-  Image shrunk = LoadImage(
+  Slice shrunk = LoadImage(
       *small, IndexOf(*small, "train/XR_SHOULDER/patient00003/study1_positive/image1.png"));
   ASSERT_EQ(shrunk.pixels.size(), 400u);
   EXPECT_NEAR(shrunk.at(3, 4), 0.0, 1e-4);
@@ -353,7 +353,7 @@ TEST_F(MuraTaskTest, PixelsArePaddedToASquareResizedAndScaledByBitDepth) {
       200.0 / 255, 1e-4);
   // Every image (RGB ones too) is in [0, 1] and not blank.
   for (size_t i = 0; i < task->samples().size(); ++i) {
-    Image image = LoadImage(*task, i);
+    Slice image = LoadImage(*task, i);
     float lo = 1, hi = 0;
     for (float v : image.pixels) lo = std::min(lo, v), hi = std::max(hi, v);
     EXPECT_GE(lo, 0.0f);
@@ -367,7 +367,7 @@ TEST_F(MuraTaskTest, DefaultsAreTheStudys224PixelImages) {
   options.set_root(*root_);
   auto task = Ready(options, FreshDir("cache_default"));
   EXPECT_EQ(task->image_size(), 224);
-  const Image image =
+  const Slice image =
       LoadImage(*task, IndexOf(*task, "train/XR_SHOULDER/patient00003/study1_positive/image1.png"));
   ASSERT_EQ(image.width, 224);
   ASSERT_EQ(image.pixels.size(), 224u * 224u);
@@ -377,7 +377,7 @@ TEST_F(MuraTaskTest, DefaultsAreTheStudys224PixelImages) {
   EXPECT_NEAR(image.at(100, 50), 0.0, 1e-4);
   EXPECT_NEAR(image.at(100, 175), 0.0, 1e-4);
   // Default augmentation (rotation 20, zoom 0.9-1.1, flips 0.5) keeps the size and the range.
-  const Image augmented = LoadImage(*task, 0, Augmentation{true, 42, 0});
+  const Slice augmented = LoadImage(*task, 0, Augmentation{true, 42, 0});
   ASSERT_EQ(augmented.pixels.size(), 224u * 224u);
   EXPECT_NE(augmented.pixels, LoadImage(*task, 0).pixels);
 }
@@ -385,11 +385,11 @@ TEST_F(MuraTaskTest, DefaultsAreTheStudys224PixelImages) {
 TEST_F(MuraTaskTest, AugmentationIsDeterministicPerEpochAndOnlyWhenEnabled) {
   auto task = Ready(Options(*root_, 40), FreshDir("cache_aug"));
   const int64_t index = 0;
-  const Image base = LoadImage(*task, index);
+  const Slice base = LoadImage(*task, index);
   // Disabled: the cached image, whatever seed/epoch say.
   EXPECT_EQ(LoadImage(*task, index, Augmentation{false, 7, 3}).pixels, base.pixels);
 
-  const Image a = LoadImage(*task, index, Augmentation{true, 7, 3});
+  const Slice a = LoadImage(*task, index, Augmentation{true, 7, 3});
   EXPECT_EQ(LoadImage(*task, index, Augmentation{true, 7, 3}).pixels, a.pixels);
   EXPECT_NE(a.pixels, base.pixels);
   EXPECT_NE(LoadImage(*task, index, Augmentation{true, 7, 4}).pixels, a.pixels);  // New epoch.
@@ -415,7 +415,7 @@ TEST_F(MuraTaskTest, AugmentationIsDeterministicPerEpochAndOnlyWhenEnabled) {
   MuraTaskOptions mirror = off;
   mirror.set_horizontal_flip_probability(1);
   auto flipped = Ready(mirror, FreshDir("cache_aug"));
-  const Image m = LoadImage(*flipped, index, Augmentation{true, 7, 0});
+  const Slice m = LoadImage(*flipped, index, Augmentation{true, 7, 0});
   for (int y = 0; y < 40; ++y) {
     for (int x = 0; x < 40; ++x) ASSERT_EQ(m.at(x, y), base.at(39 - x, y)) << x << "," << y;
   }
@@ -427,7 +427,7 @@ TEST_F(MuraTaskTest, AugmentationIsDeterministicPerEpochAndOnlyWhenEnabled) {
   zoom.set_zoom_max(1.25);
   zoom.set_fill("constant");
   auto zoomed = Ready(zoom, FreshDir("cache_aug"));
-  const Image band = LoadImage(
+  const Slice band = LoadImage(
       *zoomed, IndexOf(*zoomed, "train/XR_SHOULDER/patient00003/study1_positive/image1.png"),
       Augmentation{true, 3, 0});
   EXPECT_NEAR(band.at(20, 11), 0.0, 1e-4);
@@ -442,7 +442,7 @@ TEST_F(MuraTaskTest, AugmentationIsDeterministicPerEpochAndOnlyWhenEnabled) {
   auto rotated = Ready(rotate, FreshDir("cache_aug"));
   int changed_epochs = 0;
   for (uint64_t epoch = 0; epoch < 4; ++epoch) {
-    const Image r = LoadImage(*rotated, index, Augmentation{true, 1, epoch});
+    const Slice r = LoadImage(*rotated, index, Augmentation{true, 1, epoch});
     changed_epochs += r.pixels != base.pixels;
   }
   EXPECT_EQ(changed_epochs, 4);
@@ -460,7 +460,7 @@ TEST_F(MuraTaskTest, LoadIsThreadSafe) {
     threads.emplace_back([&, t] {
       for (int round = 0; round < 5; ++round) {
         for (int64_t i = (t + round) % n; i < n; i += 2) {
-          Image image;
+          Slice image;
           if (!task->Load(SampleRef{i, 0}, Augmentation{true, 5, 1}, &image).ok() ||
               image.pixels != expected[i]) {
             ++mismatches[t];
@@ -553,7 +553,7 @@ TEST_F(MuraTaskTest, ReadOnlyPrepareOpensTheCacheAndNeverBuildsIt) {
 TEST_F(MuraTaskTest, DamagedStoresAndAbandonedBuildsAreReplaced) {
   const std::string cache = FreshDir("cache_damaged");
   const std::string store = Ready(Options(*root_, 40), cache)->Info().at("image_cache");
-  const Image before = LoadImage(*Ready(Options(*root_, 40), cache), 5);
+  const Slice before = LoadImage(*Ready(Options(*root_, 40), cache), 5);
   // A shard cut short: the store no longer opens, so it is rebuilt under the same name.
   std::string shard;
   for (const auto& entry : fs::directory_iterator(store)) {
@@ -705,7 +705,7 @@ TEST_F(MuraTaskTest, BadInputsGiveClearErrors) {
         << status;
     // Nothing half-built is published.
     EXPECT_TRUE(fs::is_empty(context.cache_dir + "/mura"));
-    Image image;
+    Slice image;
     EXPECT_EQ(task->Load(SampleRef{0, 0}, {}, &image).code(),
               absl::StatusCode::kFailedPrecondition);
   }
