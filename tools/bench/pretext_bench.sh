@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Pretext pipeline speed, as ratios measured in one run: `genesis bench pretext` (the C++
-# "genesis" composite, official defaults, one core) against the numpy Models Genesis reference
-# shared/reference/mg_reference_2d.py (system python), at 64^2 and 224^2.
+# "genesis" composite, official defaults, one core) against the numpy Models Genesis pipeline
+# tools/bench/pretext_reference.py (written for this bench from DESIGN.md's constants; system
+# python), at 64^2 and 224^2.
 #
 #   tools/bench/pretext_bench.sh                 # sizes 64 224
 #   SIZES="64 128 224" REF_SLICES=200 tools/bench/pretext_bench.sh
@@ -13,11 +14,7 @@ cd "$(dirname "$0")/../.."
 SIZES="${SIZES:-64 224}"
 REF_SLICES="${REF_SLICES:-100}"   # Reference slices per size (~20-40 ms each).
 PYTHON="${PYTHON:-/usr/bin/python3}"
-REFERENCE="${REFERENCE:-$(cd .. && pwd)/shared/reference/mg_reference_2d.py}"
-if [[ ! -f "$REFERENCE" ]]; then
-  echo "pretext_bench: no reference at $REFERENCE (the shared folder beside the repo); set REFERENCE=path/to/mg_reference_2d.py" >&2
-  exit 2
-fi
+REFERENCE="${REFERENCE:-tools/bench/pretext_reference.py}"
 
 bazel build //tools:genesis >&2
 GENESIS="$(bazel info bazel-bin 2>/dev/null)/tools/genesis"
