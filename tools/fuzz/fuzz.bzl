@@ -28,7 +28,20 @@ def genesis_fuzzer(name, srcs, deps = [], size = "small"):
         files = native.glob(["%s/%s/**" % (kind, name)])
         if files:
             dirs.append("%s/%s/%s" % (native.package_name(), kind, name))
-            data += files
+        for f in files:
+            if not f.endswith(".hex"):
+                data.append(f)
+                continue
+            # A binary input kept as hex text: decoded beside it, under its own name.
+            native.genrule(
+                name = "%s_%s" % (name, f.replace("/", "_").replace(".", "_").replace("^", "_")),
+                srcs = [f],
+                outs = [f[:-len(".hex")]],
+                tools = ["//tools/fuzz:unhex.py"],
+                cmd = "/usr/bin/python3 $(location //tools/fuzz:unhex.py) $< $@",
+                testonly = True,
+            )
+            data.append(f[:-len(".hex")])
     native.cc_test(
         name = name + "_regression_test",
         size = size,

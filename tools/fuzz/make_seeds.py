@@ -22,6 +22,8 @@ import subprocess
 import sys
 import zipfile
 
+import unhex  # Beside this script.
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 TARGETS = ["config_fuzzer", "csv_fuzzer", "csv_manifest_fuzzer", "luna16_candidates_fuzzer",
@@ -33,7 +35,10 @@ def copy_tree(src, dst):
         return
     for name in sorted(os.listdir(src)):
         path = os.path.join(src, name)
-        if os.path.isfile(path):
+        if os.path.isfile(path) and name.endswith(".hex"):  # A binary input kept as hex text.
+            with open(os.path.join(dst, name[:-len(".hex")]), "wb") as out:
+                out.write(unhex.decode(path))
+        elif os.path.isfile(path):
             shutil.copy(path, os.path.join(dst, name))
 
 
